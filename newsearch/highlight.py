@@ -1,0 +1,133 @@
+"""Highlighted snippets: the matched words located in text, then rendered escaped.
+
+Finding the matches (``Span`` values) is kept apart from rendering them as HTML, so that
+both can be tested and the rendering is the one place that escapes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+from typing import Sequence
+
+from .schema import WORD_PATTERN
+
+_WORD_RE = re.compile(WORD_PATTERN)
+FRAGMENT_CHARS = 240
+MAX_FRAGMENTS = 3
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What to highlight: single words, word prefixes (from word*) and phrases."""
+
+    words: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.prefixes or self.phrases)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A matched stretch of text: [start, end) character offsets."""
+
+    start: int
+    end: int
+
+
+def find_spans(text: str, terms: Terms) -> list[Span]:
+    """Every match of the terms in the text, phrases as one span, in order."""
+    tokens = [(m.group().lower(), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+    spans: list[Span] = []
+    covered = -1
+    for i, (word, start, end) in enumerate(tokens):
+        if start < covered:
+            continue
+        phrase_end = _phrase_at(tokens, i, terms.phrases)
+        if phrase_end is not None:
+            spans.append(Span(start, phrase_end))
+            covered = phrase_end
+        elif word in terms.words or any(word.startswith(p) for p in terms.prefixes):
+            spans.append(Span(start, end))
+    return spans
+
+
+def _phrase_at(tokens: Sequence[tuple[str, int, int]], i: int, phrases: tuple[tuple[str, ...], ...]) -> int | None:
+    for phrase in phrases:
+        n = len(phrase)
+        if tuple(t[0] for t in tokens[i:i + n]) == phrase:
+            return tokens[i + n - 1][2]
+    return None
+
+
+def best_windows(text: str, spans: list[Span], size: int = FRAGMENT_CHARS, count: int = MAX_FRAGMENTS
+                 ) -> list[tuple[int, int]]:
+    """Up to `count` non-overlapping windows of about `size` characters with the most matches."""
+    if not spans:
+        return []
+    scored = []
+    for i, first in enumerate(spans):
+        inside = [s for s in spans[i:] if s.end <= first.start + size]
+        distinct = len({text[s.start:s.end].lower() for s in inside})
+        scored.append((-distinct, -len(inside), first.start))
+    chosen: list[tuple[int, int]] = []
+    for _, _, start in sorted(scored):
+        window = _widen(text, start, size)
+        if all(window[1] <= a or window[0] >= b for a, b in chosen):
+            chosen.append(window)
+        if len(chosen) == count:
+            break
+    return sorted(chosen)
+
+
+def _widen(text: str, start: int, size: int) -> tuple[int, int]:
+    """A window starting a little before the match, cut at word boundaries."""
+    begin = max(0, start - size // 4)
+    paragraph = text.rfind("\n", 0, start)
+    if paragraph >= begin:
+        begin = paragraph + 1
+    elif begin > 0:
+        space = text.find(" ", begin)
+        begin = space + 1 if 0 <= space < start else begin
+    end = min(len(text), begin + size)
+    newline = text.find("\n", start)
+    if 0 <= newline < end:
+        end = newline
+    elif end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return begin, end
+
+
+def render(text: str, spans: list[Span], begin: int = 0, end: int | None = None) -> str:
+    """The text between begin and end, HTML-escaped, with the spans in <mark>."""
+    end = len(text) if end is None else end
+    out, pos = [], begin
+    for span in spans:
+        if span.end <= begin or span.start >= end:
+            continue
+        s, e = max(span.start, begin), min(span.end, end)
+        out.append(escape(text[pos:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        pos = e
+    out.append(escape(text[pos:end]))
+    return "".join(out)
+
+
+def snippets(text: str, terms: Terms, fallback_chars: int = FRAGMENT_CHARS) -> list[str]:
+    """One to three highlighted fragments of the text (its opening when nothing matches)."""
+    spans = find_spans(text, terms) if terms else []
+    windows = best_windows(text, spans)
+    if not windows:
+        begin, end = _widen(text, 0, fallback_chars)
+        return [render(text, [], begin, end) + (" …" if end < len(text) else "")]
+    return [("… " if a > 0 else "") + render(text, spans, a, b) + (" …" if b < len(text) else "")
+            for a, b in windows]
+
+
+def highlight_all(text: str, terms: Terms) -> str:
+    """The whole text escaped, with every match marked (for titles)."""
+    return render(text, find_spans(text, terms) if terms else [])

@@ -1,0 +1,176 @@
+"""The query language: checking a query string before Whoosh sees it.
+
+Whoosh's parser never raises: it silently drops what it does not understand.  So a query
+is first read by our own small lexer, which names every problem with its position.  The
+API refuses a query with problems (``strict``); the page repairs it, searches what is left
+and shows the problems as warnings (``lenient``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_QUERY_LENGTH = 500
+MAX_QUERY_TERMS = 40
+FIELDS = {
+    "title": "title", "body": "body", "text": "body", "source": "source",
+    "person": "person", "people": "person", "org": "org", "organization": "org", "organisation": "org",
+    "place": "place", "location": "place",
+}
+OPERATORS = {"AND", "OR", "NOT"}
+_TOKEN_RE = re.compile(r'"|\(|\)|[^\s"()]+')
+_FIELD_RE = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
+_WORD_CHARS_RE = re.compile(r"\w")
+
+
+@dataclass(frozen=True)
+class QueryProblem:
+    """What is wrong in a query, and at which character (0-based)."""
+
+    message: str
+    position: int
+
+    def __str__(self) -> str:
+        return f"{self.message} (at character {self.position + 1})"
+
+
+class QueryError(ValueError):
+    """A query with problems, in strict mode."""
+
+    def __init__(self, problems: list[QueryProblem]) -> None:
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """The query to hand to Whoosh, and what had to be repaired to get it."""
+
+    text: str
+    problems: tuple[QueryProblem, ...]
+    words: tuple[str, ...]
+
+
+def check(query: str) -> CheckedQuery:
+    """Find the problems of a query and the repaired text (problems removed)."""
+    if len(query) > MAX_QUERY_LENGTH:
+        return CheckedQuery("", (QueryProblem(f"query is {len(query)} characters; the limit is {MAX_QUERY_LENGTH}",
+                                              MAX_QUERY_LENGTH),), ())
+    problems: list[QueryProblem] = []
+    tokens = [(m.group(), m.start()) for m in _TOKEN_RE.finditer(query)]
+    keep = [True] * len(tokens)
+    _check_quotes(tokens, keep, problems)
+    _check_parentheses(tokens, keep, problems)
+    words = _check_terms(tokens, keep, problems)
+    _check_operators(tokens, keep, problems)
+    if len(words) > MAX_QUERY_TERMS:
+        problems.append(QueryProblem(f"query has {len(words)} terms; the limit is {MAX_QUERY_TERMS}", 0))
+    text = _join(tokens, keep)
+    return CheckedQuery(text, tuple(sorted(problems, key=lambda p: p.position)), tuple(words))
+
+
+def _check_quotes(tokens: list[tuple[str, int]], keep: list[bool], problems: list[QueryProblem]) -> None:
+    quotes = [i for i, (t, _) in enumerate(tokens) if t == '"']
+    if len(quotes) % 2:
+        last = quotes[-1]
+        keep[last] = False
+        problems.append(QueryProblem('unbalanced quote: a phrase opened with " is never closed', tokens[last][1]))
+
+
+def _in_phrase(tokens: list[tuple[str, int]], keep: list[bool]) -> list[bool]:
+    inside, out = False, []
+    for (t, _), kept in zip(tokens, keep):
+        if t == '"' and kept:
+            inside = not inside
+            out.append(True)
+        else:
+            out.append(inside)
+    return out
+
+
+def _check_parentheses(tokens: list[tuple[str, int]], keep: list[bool], problems: list[QueryProblem]) -> None:
+    phrase = _in_phrase(tokens, keep)
+    stack: list[int] = []
+    for i, (t, pos) in enumerate(tokens):
+        if phrase[i]:
+            continue
+        if t == "(":
+            stack.append(i)
+        elif t == ")":
+            if stack:
+                opened = stack.pop()
+                if not any(keep[j] and tokens[j][0] not in "()" for j in range(opened + 1, i)):
+                    keep[opened] = keep[i] = False
+                    problems.append(QueryProblem("empty parentheses", tokens[opened][1]))
+            else:
+                keep[i] = False
+                problems.append(QueryProblem("unbalanced parenthesis: ')' without a matching '('", pos))
+    for i in stack:
+        keep[i] = False
+        problems.append(QueryProblem("unbalanced parenthesis: '(' is never closed", tokens[i][1]))
+
+
+def _check_terms(tokens: list[tuple[str, int]], keep: list[bool], problems: list[QueryProblem]) -> list[str]:
+    phrase = _in_phrase(tokens, keep)
+    words: list[str] = []
+    for i, (t, pos) in enumerate(tokens):
+        if t in '"()' or (not phrase[i] and t in OPERATORS):
+            continue
+        term = t.lstrip("+-") if not phrase[i] else t
+        field = _FIELD_RE.match(term)
+        if field and not phrase[i]:
+            name, term = field.group(1), field.group(2)
+            if name.lower() not in FIELDS:
+                problems.append(QueryProblem(
+                    f"unknown field {name!r}: use one of title, source, person, org, place", pos))
+                tokens[i] = (t.replace(":", " ", 1), pos)
+            if not term and not (i + 1 < len(tokens) and tokens[i + 1][0] in '"('):
+                keep[i] = False
+                problems.append(QueryProblem(f"nothing after {name}:", pos))
+                continue
+        if not phrase[i] and ("*" in term or "?" in term):
+            if not _good_wildcard(term):
+                keep[i] = False
+                problems.append(QueryProblem(
+                    f"unsupported wildcard in {term!r}: only a trailing * after two or more letters (negotiat*)", pos))
+                continue
+        if term and not _WORD_CHARS_RE.search(term):
+            keep[i] = False
+            if term not in "+-":
+                problems.append(QueryProblem(f"{term!r} has no letters or digits to search for", pos))
+            continue
+        words.extend(w.lower() for w in re.findall(r"\w+", term))
+    return words
+
+
+def _good_wildcard(term: str) -> bool:
+    return bool(re.fullmatch(r"\w{2,}\*", term))
+
+
+def _check_operators(tokens: list[tuple[str, int]], keep: list[bool], problems: list[QueryProblem]) -> None:
+    phrase = _in_phrase(tokens, keep)
+    live = [i for i in range(len(tokens)) if keep[i]]
+    for n, i in enumerate(live):
+        t, pos = tokens[i]
+        if phrase[i] or t not in OPERATORS:
+            continue
+        before = tokens[live[n - 1]][0] if n > 0 else None
+        after = tokens[live[n + 1]][0] if n + 1 < len(live) else None
+        binary = t in ("AND", "OR")
+        if after is None or after in OPERATORS or after == ")" or (binary and (before is None or before == "(")):
+            if not (t == "NOT" and after == "NOT"):
+                keep[i] = False
+                problems.append(QueryProblem(f"{t} needs a term on {'both sides' if binary else 'its right'}", pos))
+
+
+def _join(tokens: list[tuple[str, int]], keep: list[bool]) -> str:
+    out, last_end = [], None
+    for (t, pos), kept in zip(tokens, keep):
+        if not kept:
+            last_end = None
+            continue
+        glue = "" if last_end == pos else " "
+        out.append((glue if out else "") + t)
+        last_end = pos + len(t)
+    return "".join(out)

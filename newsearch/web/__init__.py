@@ -1,0 +1,75 @@
+"""The Flask app: search page, article page and REST API (Flask, never Whoosh)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from werkzeug.wrappers import Response
+
+from ..config import default_index_dir
+from ..search import SearchEngine, Snapshot
+
+MAX_REQUEST_BYTES = 16 * 1024
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+log = logging.getLogger("newsearch.requests")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The application factory (the index is opened on first use, so the CLI works without one)."""
+    app = Flask(__name__)
+    app.config.from_mapping(INDEX_DIR=str(default_index_dir()), MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+                            JSON_SORT_KEYS=False)
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    from . import api, errors, pages
+    from ..cli import rebuild_index_command
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    errors.register(app)
+    app.cli.add_command(rebuild_index_command)
+    app.before_request(_start_timer)
+    app.after_request(_finish)
+    return app
+
+
+def engine(app: Flask) -> SearchEngine:
+    """The app's search engine, created on first use."""
+    found = app.extensions.get("newsearch")
+    if found is None:
+        found = app.extensions["newsearch"] = SearchEngine(Path(app.config["INDEX_DIR"]))
+    return found  # type: ignore[no-any-return]
+
+
+def snapshot() -> Snapshot:
+    """This request's view of the index (one searcher per thread, refreshed per generation)."""
+    if "snapshot" not in g:
+        from flask import current_app
+
+        g.snapshot = engine(current_app).snapshot()
+    return g.snapshot  # type: ignore[no-any-return]
+
+
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
+    log.info("%s %s %s %.1fms", request.method, request.full_path.rstrip("?"), response.status_code, elapsed)
+    return response

@@ -1,0 +1,119 @@
+"""The REST API under /api (JSON, CSV and JSON Lines)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Iterator
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+
+from ..search import SearchError, Snapshot
+from ..querylang import QueryError
+from . import snapshot
+from .data import (BadRequest, article_dict, facet_values_data, hit_dict, request_from_args, search_data,
+                   stats_data)
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_ID_LENGTH = 300
+EXPORT_COLUMNS = ("id", "published", "source", "title", "url", "author", "people", "organizations", "places")
+
+
+@bp.get("/search")
+def search() -> Any:
+    return jsonify(search_data(snapshot(), request.args, strict=True))
+
+
+@bp.get("/articles/<path:doc_id>")
+def article(doc_id: str) -> Any:
+    _check_id(doc_id)
+    return jsonify(article_dict(snapshot().article(doc_id)))
+
+
+@bp.get("/facets/<name>")
+def facet_values(name: str) -> Any:
+    return jsonify(facet_values_data(snapshot(), name, request.args))
+
+
+@bp.get("/stats")
+def stats() -> Any:
+    return jsonify(stats_data(snapshot()))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())
+
+
+@bp.get("/search.jsonl")
+def export_jsonl() -> Response:
+    rows = _export_rows(snapshot())
+    body = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    return _stream(body, "application/x-ndjson", "jsonl")
+
+
+@bp.get("/search.csv")
+def export_csv() -> Response:
+    rows = _export_rows(snapshot())
+    return _stream(_csv_lines(rows), "text/csv; charset=utf-8", "csv")
+
+
+def _export_rows(snap: Snapshot) -> Iterator[dict[str, Any]]:
+    req = request_from_args(request.args)
+    try:
+        hits = snap.search_all(req, strict=True)
+        first = next(hits, None)
+    except QueryError as exc:
+        raise BadRequest([f"query: {p}" for p in exc.problems]) from exc
+    except SearchError as exc:
+        raise BadRequest(exc.problems) from exc
+    if first is None:
+        return iter(())
+    return (_export_row(hit_dict(h)) for h in _chain(first, hits))
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _export_row(hit: dict[str, Any]) -> dict[str, Any]:
+    return {key: hit[key] for key in EXPORT_COLUMNS}
+
+
+def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(row[key]) for key in EXPORT_COLUMNS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """A spreadsheet-safe cell: lists joined, and formulas (=, +, -, @, tab, CR) defused with a quote."""
+    text = "; ".join(value) if isinstance(value, list) else "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _stream(body: Iterator[str], mimetype: str, extension: str) -> Response:
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="newsearch-results.{extension}"'
+    return response
+
+
+def _check_id(doc_id: str) -> None:
+    if len(doc_id) > MAX_ID_LENGTH or any(ord(c) < 32 for c in doc_id):
+        raise BadRequest([f"article id must be 1-{MAX_ID_LENGTH} printable characters"])
+
+
+@bp.get("/health")
+def health() -> Any:
+    """Whether the index is readable, its article count and build time (503 when not)."""
+    stats = snapshot().stats()
+    return jsonify({"ok": True, "index": "readable", "articles": stats.articles, "built_at": stats.built_at})

@@ -1,0 +1,149 @@
+"""The one data path: request parameters in, plain dicts out, for the API and the page alike."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any, Mapping
+
+from werkzeug.datastructures import MultiDict
+
+from ..querylang import QueryError
+from ..search import FACETS, Article, Facet, Hit, SearchError, SearchRequest, SearchResults, Snapshot
+
+FILTER_PARAMS = {"source": "source", "person": "people", "organization": "organizations", "place": "places"}
+PARAMS = ("q", "page", "per_page", "sort", "from", "to", *FILTER_PARAMS)
+MAX_PARAM_LENGTH = 500
+
+
+class BadRequest(ValueError):
+    """Parameters that cannot be used; ``errors`` lists each problem."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def request_from_args(args: MultiDict[str, str], default_sort: str = "relevance") -> SearchRequest:
+    """A SearchRequest from query parameters; raises BadRequest naming every bad one."""
+    errors: list[str] = []
+    for key in args:
+        if key not in PARAMS and key != "prefix":
+            errors.append(f"unknown parameter {key!r}; known: {', '.join(PARAMS)}")
+        for value in args.getlist(key):
+            if len(value) > MAX_PARAM_LENGTH and key != "q":
+                errors.append(f"{key} is {len(value)} characters; the limit is {MAX_PARAM_LENGTH}")
+    page = _integer(args, "page", 1, errors)
+    per_page = _integer(args, "per_page", 10, errors)
+    filters = {field: tuple(dict.fromkeys(v.strip() for v in args.getlist(param) if v.strip()))
+               for param, field in FILTER_PARAMS.items()}
+    request = SearchRequest(
+        q=args.get("q", "").strip(), page=page, per_page=per_page,
+        sort=args.get("sort", "").strip() or (default_sort if args.get("q", "").strip() else "newest"),
+        date_from=_day(args, "from", errors), date_to=_day(args, "to", errors), **filters,
+    )
+    if errors:
+        raise BadRequest(errors)
+    return request
+
+
+def _integer(args: Mapping[str, str], name: str, default: int, errors: list[str]) -> int:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        errors.append(f"{name} must be a whole number, not {raw[:40]!r}")
+        return default
+
+
+def _day(args: Mapping[str, str], name: str, errors: list[str]) -> date | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(f"{name} must be a date as YYYY-MM-DD, not {raw[:40]!r}")
+        return None
+
+
+def search_data(snapshot: Snapshot, args: MultiDict[str, str], strict: bool) -> dict[str, Any]:
+    """The search response: the API returns it as JSON, the page renders it."""
+    request = request_from_args(args)
+    try:
+        results = snapshot.search(request, strict=strict)
+    except QueryError as exc:
+        raise BadRequest([f"query: {p}" for p in exc.problems]) from exc
+    except SearchError as exc:
+        raise BadRequest(exc.problems) from exc
+    return results_dict(results)
+
+
+def results_dict(results: SearchResults) -> dict[str, Any]:
+    request = results.request
+    return {
+        "ok": True,
+        "query": {
+            "q": request.q, "sort": request.sort,
+            "from": request.date_from.isoformat() if request.date_from else None,
+            "to": request.date_to.isoformat() if request.date_to else None,
+            **{param: list(getattr(request, field)) for param, field in FILTER_PARAMS.items()},
+        },
+        "total": results.total,
+        "page": request.page,
+        "per_page": request.per_page,
+        "pages": results.pages,
+        "results": [hit_dict(h) for h in results.hits],
+        "facets": {
+            "date": {"interval": results.date.interval, "undated": results.date.undated,
+                     "values": [asdict(b) for b in results.date.values]},
+            **{name: facet_dict(results.facets[name]) for name in FACETS},
+        },
+        "warnings": list(results.warnings),
+        "suggestion": results.suggestion,
+    }
+
+
+def hit_dict(hit: Hit) -> dict[str, Any]:
+    out = asdict(hit)
+    for key in ("snippets", "people", "organizations", "places"):
+        out[key] = list(out[key])
+    return out
+
+
+def facet_dict(facet: Facet) -> dict[str, Any]:
+    return {"values": [asdict(v) for v in facet.values], "truncated": facet.truncated}
+
+
+def article_dict(article: Article) -> dict[str, Any]:
+    out = asdict(article)
+    out["mentions"] = [{"type": k, "start": s, "end": e, "name": n} for k, s, e, n in article.mentions]
+    out["related"] = [hit_dict(h) for h in article.related]
+    for key in ("people", "organizations", "places"):
+        out[key] = list(out[key])
+    return {"ok": True, **out}
+
+
+def facet_values_data(snapshot: Snapshot, name: str, args: MultiDict[str, str]) -> dict[str, Any]:
+    """Values of one facet by prefix, counted under the other filters of the query."""
+    request = request_from_args(args)
+    prefix = args.get("prefix", "")
+    try:
+        facet = snapshot.facet_values(name, request, prefix=prefix)
+    except QueryError as exc:
+        raise BadRequest([f"query: {p}" for p in exc.problems]) from exc
+    except SearchError as exc:
+        raise BadRequest(exc.problems) from exc
+    return {"ok": True, "name": name, "prefix": prefix, **facet_dict(facet)}
+
+
+def stats_data(snapshot: Snapshot) -> dict[str, Any]:
+    stats = snapshot.stats()
+    return {
+        "ok": True, "articles": stats.articles, "first_day": stats.first_day, "last_day": stats.last_day,
+        "undated": stats.undated, "sources": [{"value": v.value, "count": v.count} for v in stats.sources],
+        "built_at": stats.built_at, "extractor": stats.build.get("extractor"), "whoosh": stats.build.get("whoosh"),
+        "build": stats.build.get("stats", {}),
+    }

@@ -1,0 +1,3 @@
+from newsearch.web import create_app
+
+app = create_app()
