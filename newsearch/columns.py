@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -86,7 +86,8 @@ def load_columns(reader: IndexReader) -> Columns:
     live = np.zeros(size, dtype=bool)
     live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
     facets = {name: _facet(reader, field) for name, field in FACET_FIELDS.items()}
-    return Columns(size, live, _days(reader, size), _timestamps(reader, size), facets)
+    day = _days(reader, size)
+    return Columns(size, live, day, _timestamps(reader, size, day), facets)
 
 
 def _postings(reader: IndexReader, field: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -121,18 +122,18 @@ def _days(reader: IndexReader, size: int) -> np.ndarray:
     return day
 
 
-_EPOCH = datetime(1970, 1, 1)
+_EPOCH_MICROS = (datetime(1970, 1, 1) - datetime.min) // timedelta(microseconds=1)
 
 
-def _timestamps(reader: IndexReader, size: int) -> np.ndarray:
-    out = np.full(size, -np.inf)
+def _timestamps(reader: IndexReader, size: int, day: np.ndarray) -> np.ndarray:
+    """Publication times in seconds (raw column values: Whoosh's translation overflows on undated rows)."""
+    raw = np.zeros(size, dtype=np.uint64)
     for sub, offset in reader.leaf_readers():
-        column = sub.column_reader("published")
-        for docnum in range(sub.doc_count_all()):
-            value = column[docnum]
-            if value is not None and not isinstance(value, (int, float)):
-                out[offset + docnum] = (value - _EPOCH).total_seconds()
-    return out
+        column = sub.column_reader("published", translate=False)
+        count = sub.doc_count_all()
+        raw[offset:offset + count] = np.fromiter((column[i] or 0 for i in range(count)), dtype=np.uint64, count=count)
+    seconds = (raw.astype(np.float64) - _EPOCH_MICROS) / 1e6
+    return np.where(day == NO_DAY, -np.inf, seconds)
 
 
 class ColumnCache:

@@ -231,7 +231,7 @@ def decode(payload: bytes | str) -> str:
 
 def _json_object(text: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
+        value = json.loads(text.rstrip("\r\n"))
     except json.JSONDecodeError as exc:
         raise DocumentError(f"malformed JSON: {exc.msg} at column {exc.colno}") from exc
     if not isinstance(value, dict):

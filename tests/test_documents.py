@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import gzip
+import json
+import lzma
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from newsearch.dates import BadDate, parse_date
+from newsearch.documents import DocumentError, Raw, Rejected, iter_raw, parse_raw, with_entities
+from newsearch.entities import default_extractor
+from newsearch.sources import canonical_source
+
+from .conftest import SEED_000, SEED_003, SEEDS
+
+
+def parsed(path: Path) -> list:
+    return [parse_raw(r) if isinstance(r, Raw) else r for r in iter_raw([path])]
+
+
+def seed(doc_id: str):
+    doc = next(d for d in parsed(SEEDS) if d.id == doc_id)
+    return with_entities(doc, default_extractor())
+
+
+def test_seed_000_headline_date_source_and_boilerplate() -> None:
+    doc = seed(SEED_000)
+    assert doc.title == "Israel-Hamas negotiations 'ongoing' for Gaza truce: Qatar"
+    assert doc.published == datetime(2024, 3, 26, tzinfo=timezone.utc)
+    assert (doc.date_from, doc.source, doc.source_from) == ("date line", "TRT World", "source line")
+    assert "Photo: AA" not in doc.body and "SOURCE:" not in doc.body and "March 26, 2024" not in doc.body
+    assert "Photo: AA" in doc.original and "SOURCE:TRTWorld" in doc.original
+    assert doc.body.startswith("The Foreign Ministry of Qatar says that the talks are \"ongoing\"")
+
+
+def test_seed_003_header_date_attribution_and_title_from_first_sentence() -> None:
+    doc = seed(SEED_003)
+    assert doc.title == ("Qatar said, Tuesday, that indirect talks between Hamas and Israel are still ongoing "
+                         "between technical teams")
+    assert doc.published == datetime(2024, 3, 26, tzinfo=timezone.utc)
+    assert (doc.date_from, doc.source, doc.source_from) == ("header", "Anadolu Agency", "attribution")
+    assert "READ:" not in doc.body and "WATCH:" not in doc.body and "date 2024" not in doc.body
+    assert "READ: Israel steps up attacks" in doc.original
+
+
+def test_seed_entities() -> None:
+    first, second = seed(SEED_000), seed(SEED_003)
+    for doc in (first, second):
+        assert {"Qatar", "Israel", "Gaza", "Doha"} <= set(doc.places)
+        assert {"Hamas", "UN Security Council"} <= set(doc.organizations)
+        assert "Majed al-Ansari" in doc.people
+    assert "Egypt" in first.places
+    assert "Netanyahu" in first.people
+    assert first.extractor == "newsearch-crf 1"
+    mention = next(m for m in first.mentions if m.name == "Majed al-Ansari")
+    assert first.body[mention.start:mention.end] == "Majed al Ansari"
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def test_plain_text_with_header_lines_dateline_byline_and_sign_off(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "Title: Oil prices jump\nDate: Fri Oct 20, 2006 6:15pm EDT\n\nBy Jane Doe\n\n"
+          "GENEVA (Reuters) - Oil prices rose on Friday as OPEC met in Vienna.\n\n"
+          "Analysts expect more gains.\n(Reporting by Jane Doe; Editing by John Roe)\n")
+    [doc] = parsed(tmp_path)
+    assert doc.title == "Oil prices jump"
+    assert doc.published == datetime(2006, 10, 20, 22, 15, tzinfo=timezone.utc)
+    assert (doc.source, doc.source_from, doc.author) == ("Reuters", "attribution", "Jane Doe")
+    assert doc.body == ("GENEVA (Reuters) - Oil prices rose on Friday as OPEC met in Vienna.\n\n"
+                        "Analysts expect more gains.")
+
+
+def test_markdown_with_yaml_front_matter(tmp_path: Path) -> None:
+    write(tmp_path / "m.md", "---\ntitle: \"Vote passes\"\npublished: 2024-03-25T18:30:00+02:00\n"
+          "source: TRTWorld and agencies\nauthors: [A. Writer, B. Writer]\n---\n\n"
+          "The *Security Council* passed a [resolution](http://x) on Monday.\n")
+    [doc] = parsed(tmp_path)
+    assert (doc.title, doc.source, doc.author) == ("Vote passes", "TRT World", "A. Writer, B. Writer")
+    assert doc.published == datetime(2024, 3, 25, 16, 30, tzinfo=timezone.utc)
+    assert doc.body == "The Security Council passed a resolution on Monday."
+
+
+def test_markdown_with_python_markdown_meta(tmp_path: Path) -> None:
+    write(tmp_path / "m.markdown", "Title: Talks resume\nDate: 26 March 2024\nSource: Anadolu\n\n# Ignored heading\n\nBody text here.\n")
+    [doc] = parsed(tmp_path)
+    assert (doc.title, doc.source) == ("Talks resume", "Anadolu Agency")
+    assert doc.published == datetime(2024, 3, 26, tzinfo=timezone.utc)
+    assert doc.body == "Ignored heading\n\nBody text here." or doc.body == "Body text here."
+
+
+@pytest.mark.parametrize("opener,suffix", [(open, ".jsonl"), (gzip.open, ".jsonl.gz"), (lzma.open, ".jsonl.xz")])
+def test_json_lines_any_compression_and_common_field_names(tmp_path: Path, opener, suffix: str) -> None:
+    records = [
+        {"id": "r1", "headline": "A", "text": "Body one.", "published_at": "2024-01-02T03:04:05Z", "publisher": "AP"},
+        {"title": "B", "content": "Body two.", "pubdate": 1704164645, "byline": ["X", "Y"], "link": "https://e/b"},
+        {"title": "C", "body": "Body three."},
+    ]
+    with opener(tmp_path / f"feed{suffix}", "wt", encoding="utf-8") as f:
+        f.write("\n".join(json.dumps(r) for r in records) + "\n")
+    a, b, c = parsed(tmp_path)
+    assert (a.id, a.title, a.source, a.published) == ("r1", "A", "Associated Press",
+                                                      datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    assert (b.id, b.author, b.url, b.published) == ("feed:2", "X, Y", "https://e/b",
+                                                    datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    assert (c.id, c.published, c.date_from, c.source) == ("feed:3", None, "none", None)
+
+
+def test_per_folder_default_source(tmp_path: Path) -> None:
+    write(tmp_path / "wires" / "a.txt", "Prices rose on Monday.\n")
+    [raw] = list(iter_raw([tmp_path], {tmp_path / "wires": "Reuters"}))
+    doc = parse_raw(raw)
+    assert (doc.source, doc.source_from) == ("Reuters", "default")
+
+
+@pytest.mark.parametrize("name,content,reason", [
+    ("empty.txt", b"  \n\n", "empty file"),
+    ("binary.txt", b"\x00\x01\x02PNG", "binary file (contains NUL bytes), not text"),
+    ("latin1.txt", "Caf\xe9 news".encode("latin-1"), "not UTF-8 text: byte 0xe9 at offset 3"),
+    ("photo.png", b"\x89PNG", "unsupported file type '.png' (expected .txt, .md, .jsonl, maybe .gz/.xz)"),
+])
+def test_bad_files_are_rejected_with_a_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    write(tmp_path / name, content)
+    [item] = list(iter_raw([tmp_path]))
+    result = item if isinstance(item, Rejected) else None
+    if result is None:
+        with pytest.raises(DocumentError) as exc:
+            parse_raw(item)
+        assert str(exc.value) == reason
+    else:
+        assert result.reason == reason
+
+
+@pytest.mark.parametrize("line,reason", [
+    ('{"title": "x", "body": ', "malformed JSON: Expecting value at column 24"),
+    ('["a list"]', "a JSON line must be an object, not list"),
+    ('{"title": "only a title", "body": ""}', "empty body"),
+])
+def test_bad_json_lines_are_rejected_with_their_line(tmp_path: Path, line: str, reason: str) -> None:
+    write(tmp_path / "f.jsonl", '{"title": "good", "body": "fine"}\n' + line + "\n")
+    good, bad = list(iter_raw([tmp_path]))
+    assert parse_raw(good).title == "good"
+    assert bad.origin == f"{tmp_path / 'f.jsonl'}:2"
+    with pytest.raises(DocumentError) as exc:
+        parse_raw(bad)
+    assert str(exc.value) == reason
+
+
+def test_oversized_document_is_rejected(tmp_path: Path) -> None:
+    write(tmp_path / "big.txt", "word " * 500_000)
+    [item] = list(iter_raw([tmp_path]))
+    assert isinstance(item, Rejected)
+    assert item.reason == "file is 2,500,000 bytes, over the limit of 2,000,000"
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2024-03-26", datetime(2024, 3, 26, tzinfo=timezone.utc)),
+    ("2006-10-20T18:15:00-04:00", datetime(2006, 10, 20, 22, 15, tzinfo=timezone.utc)),
+    ("Fri Oct 20, 2006 6:15pm EDT", datetime(2006, 10, 20, 22, 15, tzinfo=timezone.utc)),
+    ("26-FEB-1987 15:01:01.79", datetime(1987, 2, 26, 15, 1, 1, 790000, tzinfo=timezone.utc)),
+    ("March 26, 2024", datetime(2024, 3, 26, tzinfo=timezone.utc)),
+    ("26 March 2024 09:30 GMT", datetime(2024, 3, 26, 9, 30, tzinfo=timezone.utc)),
+    ("Tue, 26 Mar 2024 10:00:00 +0100", datetime(2024, 3, 26, 9, 0, tzinfo=timezone.utc)),
+    ("2024-03-26T23:30:00+05:30", datetime(2024, 3, 26, 18, 0, tzinfo=timezone.utc)),
+    (1711411200, datetime(2024, 3, 26, tzinfo=timezone.utc)),
+    ("1711411200000", datetime(2024, 3, 26, tzinfo=timezone.utc)),
+])
+def test_dates_in_common_formats_become_utc(value: object, expected: datetime) -> None:
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "Tuesday", "March 26", "not a date", "0000-00-00", "3024-01-01", None, True])
+def test_unusable_dates_are_refused_never_guessed(value: object) -> None:
+    with pytest.raises(BadDate):
+        parse_date(value)
+
+
+@pytest.mark.parametrize("name,canonical", [
+    ("TRTWorld and agencies", "TRT World"), ("TRT World", "TRT World"), ("Anadolu Agency", "Anadolu Agency"),
+    ("REUTERS", "Reuters"), ("The Guardian", "The Guardian"), ("Some Local Paper", "Some Local Paper"),
+])
+def test_canonical_sources(name: str, canonical: str) -> None:
+    assert canonical_source(name) == canonical
