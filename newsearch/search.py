@@ -521,6 +521,7 @@ class SearchEngine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[Path, whoosh_index.Index] = {}
+        self._open: set[Snapshot] = set()
         current_dir(root)  # fail now, with a clear message, when there is no index
 
     def snapshot(self) -> Snapshot:
@@ -531,10 +532,17 @@ class SearchEngine:
         snap: Snapshot | None = getattr(self._local, "snapshot", None)
         if snap is None or snap.key != key:
             if snap is not None:
-                snap.close()
+                self._release(snap)
             snap = Snapshot(ix, key, self._columns, folder)
+            with self._lock:
+                self._open.add(snap)
             self._local.snapshot = snap
         return snap
+
+    def _release(self, snap: Snapshot) -> None:
+        with self._lock:
+            self._open.discard(snap)
+        snap.close()
 
     def _index(self, folder: Path) -> whoosh_index.Index:
         with self._lock:
@@ -545,10 +553,12 @@ class SearchEngine:
             return ix
 
     def close(self) -> None:
-        snap = getattr(self._local, "snapshot", None)
-        if snap is not None:
+        """Close every searcher this engine opened (call when no request is running)."""
+        with self._lock:
+            snaps, self._open = list(self._open), set()
+        for snap in snaps:
             snap.close()
-            self._local.snapshot = None
+        self._local = threading.local()
 
 
 def index_exists(root: Path) -> bool:

@@ -80,9 +80,16 @@ def mixed(mixed_index: Path) -> Iterator[Snapshot]:
     engine.close()
 
 
+def _app(index: Path) -> Iterator[Flask]:
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index)})
+    yield app
+    if "newsearch" in app.extensions:
+        app.extensions["newsearch"].close()
+
+
 @pytest.fixture()
-def app(seeds_index: Path) -> Flask:
-    return create_app({"TESTING": True, "INDEX_DIR": str(seeds_index)})
+def app(seeds_index: Path) -> Iterator[Flask]:
+    yield from _app(seeds_index)
 
 
 @pytest.fixture()
@@ -91,8 +98,9 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture()
-def mixed_client(mixed_index: Path) -> FlaskClient:
-    return create_app({"TESTING": True, "INDEX_DIR": str(mixed_index)}).test_client()
+def mixed_client(mixed_index: Path) -> Iterator[FlaskClient]:
+    for app in _app(mixed_index):
+        yield app.test_client()
 
 
 @pytest.fixture()

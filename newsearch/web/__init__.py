@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from werkzeug.wrappers import Response
 
 from ..config import default_index_dir
@@ -22,7 +21,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-log = logging.getLogger("newsearch.requests")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -64,6 +62,8 @@ def snapshot() -> Snapshot:
 
 def _start_timer() -> None:
     g.started = time.perf_counter()
+    if (request.content_length or 0) > MAX_REQUEST_BYTES:
+        abort(413)
 
 
 def _finish(response: Response) -> Response:
@@ -71,5 +71,4 @@ def _finish(response: Response) -> Response:
         response.headers.setdefault(name, value)
     elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
-    log.info("%s %s %s %.1fms", request.method, request.full_path.rstrip("?"), response.status_code, elapsed)
     return response

@@ -42,6 +42,10 @@ def request_from_args(args: MultiDict[str, str], default_sort: str = "relevance"
         sort=args.get("sort", "").strip() or (default_sort if args.get("q", "").strip() else "newest"),
         date_from=_day(args, "from", errors), date_to=_day(args, "to", errors), **filters,
     )
+    try:
+        request.validate()
+    except SearchError as exc:
+        errors.extend(exc.problems)
     if errors:
         raise BadRequest(errors)
     return request
