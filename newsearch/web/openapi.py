@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..querylang import MAX_QUERY_LENGTH
-from ..search import MAX_PER_PAGE, SORTS
+from ..search import MAX_DEPTH, MAX_PER_PAGE, SORTS
 
 _STR = {"type": "string"}
 _NSTR = {"type": "string", "nullable": True}
@@ -76,7 +76,8 @@ def _param(name: str, schema: dict[str, Any], description: str, repeat: bool = F
 SEARCH_PARAMS = [
     _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH}, "Query: words, \"phrases\", AND/OR/NOT, -word, "
            "(groups), word*, title:/source:/person:/org:/place: fields. All words required by default."),
-    _param("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+    _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_DEPTH},
+           f"Page number, from 1; page x per_page may not pass {MAX_DEPTH:,}."),
     _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "Results per page."),
     _param("sort", {"type": "string", "enum": list(SORTS)}, "Order of results."),
     _param("from", {"type": "string", "format": "date"}, "First day (inclusive, UTC)."),
