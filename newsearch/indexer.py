@@ -44,7 +44,6 @@ REJECTS = "rejects.tsv"
 BUILD_INFO = "build.json"
 MANIFEST = "manifest.json"
 BATCH = 48
-KEEP_GENERATIONS = 2
 
 
 class IndexerError(Exception):
@@ -251,6 +250,11 @@ def rebuild(paths: list[Path], root: Path, *, workers: int = 2, progress: Progre
                                    f"({stats.rejected} rejected; see {root / REJECTS})")
             _finish(stats, started, folder, paths, "rebuild")
             _swap(root, folder)
+        except OSError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise IndexerError(f"rebuild failed: {exc.strerror or exc}"
+                               f"{' (' + exc.filename + ')' if exc.filename else ''}; "
+                               "the previous index is still live") from exc
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -357,20 +361,27 @@ def _swap(root: Path, folder: Path) -> None:
 
 
 def _remove_old_generations(root: Path) -> None:
-    """Keep the live generation and the one before (servers may still be finishing on it)."""
+    """Keep the live generation and the one before (servers may still be finishing on it);
+    remove older ones and any left incomplete by a killed rebuild (no build.json)."""
     live = os.readlink(root / CURRENT)
-    gens = sorted((p for p in root.glob("gen-*") if p.name != live), key=lambda p: p.stat().st_mtime)
-    for old in gens[: max(0, len(gens) - (KEEP_GENERATIONS - 1))]:
-        shutil.rmtree(old, ignore_errors=True)
+    others = [p for p in root.glob("gen-*") if p.name != live]
+    complete = sorted((p for p in others if (p / BUILD_INFO).exists()), key=lambda p: p.stat().st_mtime)
+    keep = set(complete[-1:])
+    for old in others:
+        if old not in keep:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_rejects(root: Path, stats: BuildStats) -> None:
     tmp = root / f".{REJECTS}.tmp"
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write("origin\treason\n")
-        for r in stats.rejects:
-            f.write(f"{r.origin}\t{' '.join(r.reason.split())}\n")
-    os.replace(tmp, root / REJECTS)
+    try:
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write("origin\treason\n")
+            for r in stats.rejects:
+                f.write(f"{r.origin}\t{' '.join(r.reason.split())}\n")
+        os.replace(tmp, root / REJECTS)
+    except OSError:  # a full disk must not hide the error that stopped the run
+        tmp.unlink(missing_ok=True)
 
 
 def update(paths: list[Path], root: Path, *, workers: int = 2, progress: Progress | None = None,
@@ -387,6 +398,8 @@ def update(paths: list[Path], root: Path, *, workers: int = 2, progress: Progres
             tmp = folder / f".{MANIFEST}.tmp"
             tmp.write_text(json.dumps(manifest), encoding="utf-8")
             os.replace(tmp, folder / MANIFEST)
+        except OSError as exc:
+            raise IndexerError(f"update failed: {exc.strerror or exc}; the index is as it was before") from exc
         finally:
             ix.close()
             _write_rejects(root, stats)
