@@ -10,13 +10,12 @@ from __future__ import annotations
 import bisect
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
 from whoosh.reading import IndexReader
 
-from .schema import DAY_FIELD, FACET_FIELDS, UNDATED
+from .schema import FIELD_SEP, ROW_FIELD, VALUE_SEP
 
 NO_DAY = np.iinfo(np.int32).min
 
@@ -67,12 +66,14 @@ def _find(values: list[str], name: str) -> int | None:
 
 @dataclass(frozen=True)
 class Columns:
-    """Everything facet counting and filtering needs, as arrays over document numbers."""
+    """Everything facet counting, filtering and scoring needs, as arrays over document numbers."""
 
     size: int
     live: np.ndarray  # bool
     day: np.ndarray  # int32 day number, NO_DAY when undated
     timestamp: np.ndarray  # float64 seconds, -inf when undated
+    title_length: np.ndarray  # float32 words
+    body_length: np.ndarray  # float32 words
     facets: dict[str, FacetColumn]
 
     @property
@@ -80,78 +81,72 @@ class Columns:
         return int(self.live.sum())
 
 
+FACET_ORDER = ("source", "people", "organizations", "places")
+
+
 def load_columns(reader: IndexReader) -> Columns:
-    """Read the facet arrays of an index (about a second per 100,000 articles)."""
+    """Read the per-document facet rows into arrays (one column read per document)."""
     size = reader.doc_count_all()
     live = np.zeros(size, dtype=bool)
     live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-    facets = {name: _facet(reader, field) for name, field in FACET_FIELDS.items()}
-    day = _days(reader, size)
-    return Columns(size, live, day, _timestamps(reader, size, day), facets)
+    day = np.full(size, NO_DAY, dtype=np.int32)
+    stamp = np.full(size, -np.inf)
+    lengths = np.zeros((2, size), dtype=np.float32)
+    pairs: dict[str, tuple[dict[str, int], list[int], list[int]]] = {n: ({}, [], []) for n in FACET_ORDER}
+    for sub, offset in reader.leaf_readers():
+        column = sub.column_reader(ROW_FIELD)
+        for local in range(sub.doc_count_all()):
+            docnum = offset + local
+            row = column[local].decode("utf-8").split(FIELD_SEP)
+            if row[0]:
+                day[docnum], stamp[docnum] = int(row[0]), float(row[1])
+            lengths[0, docnum], lengths[1, docnum] = float(row[2]), float(row[3])
+            _add(pairs["source"], docnum, [row[4]] if row[4] else [])
+            for name, field in zip(FACET_ORDER[1:], row[5:8]):
+                _add(pairs[name], docnum, field.split(VALUE_SEP) if field else [])
+    facets = {name: _facet(*pairs[name]) for name in FACET_ORDER}
+    return Columns(size, live, day, stamp, lengths[0], lengths[1], facets)
 
 
-def _postings(reader: IndexReader, field: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    values: list[str] = []
-    docs: list[np.ndarray] = []
-    for term in reader.lexicon(field):
-        ids = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int32)
-        values.append(term.decode("utf-8"))
-        docs.append(ids)
-    if not docs:
-        return values, np.zeros(0, np.int32), np.zeros(0, np.int32)
-    value_ids = np.repeat(np.arange(len(values), dtype=np.int32), [len(d) for d in docs])
-    return values, np.concatenate(docs), value_ids
+def _add(pairs: tuple[dict[str, int], list[int], list[int]], docnum: int, values: list[str]) -> None:
+    ids, docs, value_ids = pairs
+    for value in values:
+        vid = ids.setdefault(value, len(ids))
+        docs.append(docnum)
+        value_ids.append(vid)
 
 
-def _facet(reader: IndexReader, field: str) -> FacetColumn:
-    values, docs, value_ids = _postings(reader, field)
+def _facet(ids: dict[str, int], docs: list[int], value_ids: list[int]) -> FacetColumn:
+    """A facet column with its values sorted (for look-up by bisection) and ids renumbered to match."""
+    values = sorted(ids)
+    renumber = np.zeros(len(ids), dtype=np.int32)
+    for new, value in enumerate(values):
+        renumber[ids[value]] = new
     keyed = []
     for vid, value in enumerate(values):
         lower = value.lower()
         keyed.append((lower, vid))
         keyed.extend((word, vid) for word in lower.replace("-", " ").split()[1:])
     keyed.sort()
-    return FacetColumn(values, docs, value_ids, keyed)
+    return FacetColumn(values, np.array(docs, dtype=np.int32), renumber[np.array(value_ids, dtype=np.int32)]
+                       if value_ids else np.zeros(0, np.int32), keyed)
 
 
-def _days(reader: IndexReader, size: int) -> np.ndarray:
-    values, docs, value_ids = _postings(reader, DAY_FIELD)
-    numbers = np.array([NO_DAY if v == UNDATED else int(v) for v in values], dtype=np.int32)
-    day = np.full(size, NO_DAY, dtype=np.int32)
-    day[docs] = numbers[value_ids]
-    return day
-
-
-_EPOCH_MICROS = (datetime(1970, 1, 1) - datetime.min) // timedelta(microseconds=1)
-
-
-def _timestamps(reader: IndexReader, size: int, day: np.ndarray) -> np.ndarray:
-    """Publication times in seconds (raw column values: Whoosh's translation overflows on undated rows)."""
-    raw = np.zeros(size, dtype=np.uint64)
-    for sub, offset in reader.leaf_readers():
-        column = sub.column_reader("published", translate=False)
-        count = sub.doc_count_all()
-        raw[offset:offset + count] = np.fromiter((column[i] or 0 for i in range(count)), dtype=np.uint64, count=count)
-    seconds = (raw.astype(np.float64) - _EPOCH_MICROS) / 1e6
-    return np.where(day == NO_DAY, -np.inf, seconds)
-
-
-class ColumnCache:
-    """Columns of the latest index generation, loaded once and shared across threads."""
+class GenerationCache:
+    """The facet arrays and decoded posting lists of the latest index generation, shared by all threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: Any = None
         self._columns: Columns | None = None
+        self._postings: Any = None
 
-    def get(self, key: Any, reader: IndexReader) -> Columns:
+    def get(self, key: Any, reader: IndexReader) -> tuple[Columns, Any]:
+        from .executor import PostingCache
+
         with self._lock:
             if key != self._key or self._columns is None:
                 self._columns = load_columns(reader)
+                self._postings = PostingCache()
                 self._key = key
-            return self._columns
-
-
-def utc_timestamp(moment: datetime) -> float:
-    """Seconds since the epoch of an aware datetime."""
-    return moment.astimezone(timezone.utc).timestamp()
+            return self._columns, self._postings

@@ -12,14 +12,15 @@ import re
 from typing import Any
 
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
 
 from .dates import day_number
 from .documents import Document
 
 FACET_FIELDS = {"source": "f_source", "people": "f_person", "organizations": "f_org", "places": "f_place"}
-DAY_FIELD = "f_day"
-UNDATED = "undated"
+ROW_FIELD = "facets"
+FIELD_SEP, VALUE_SEP = "\x1e", "\x1f"  # never inside a name (normalised away)
 
 
 WORD_PATTERN = r"\w+(?:[.'’]\w+)*"
@@ -55,23 +56,24 @@ def build_schema() -> Schema:
         person=TEXT(analyzer=names, phrase=True),
         org=TEXT(analyzer=names, phrase=True),
         place=TEXT(analyzer=names, phrase=True),
-        published=DATETIME(sortable=True),
+        published=DATETIME,  # for Whoosh-level date queries; our filters use the facet rows
         f_source=ID,
         f_person=ID,
         f_org=ID,
         f_place=ID,
-        f_day=ID,
+        facets=COLUMN(VarBytesColumn()),
         meta=STORED,
     )
 
 
 def fields_of(doc: Document) -> dict[str, Any]:
     """The Whoosh fields of a document."""
+    title, body = words(doc.title), words(doc.body)
     return {
         "id": doc.id,
         "idhash": id_hash(doc.id, doc.content_hash),
-        "title": words(doc.title),
-        "body": words(doc.body),
+        "title": title,
+        "body": body,
         "source": words(doc.source or ""),
         "person": words(" , ".join(doc.people)),
         "org": words(" , ".join(doc.organizations)),
@@ -81,9 +83,23 @@ def fields_of(doc: Document) -> dict[str, Any]:
         "f_person": list(doc.people) or None,
         "f_org": list(doc.organizations) or None,
         "f_place": list(doc.places) or None,
-        "f_day": str(day_number(doc.published)) if doc.published else UNDATED,
+        "facets": facet_row(doc, len(title), len(body)),
         "meta": meta_of(doc),
     }
+
+
+def facet_row(doc: Document, title_length: int, body_length: int) -> bytes:
+    """One document's facet values and field lengths, read back in bulk by the search layer:
+    day, timestamp, title length, body length, source, people, organizations, places."""
+    day = str(day_number(doc.published)) if doc.published else ""
+    stamp = repr(doc.published.timestamp()) if doc.published else ""
+    parts = [day, stamp, str(title_length), str(body_length), _clean(doc.source or ""),
+             *(VALUE_SEP.join(map(_clean, names)) for names in (doc.people, doc.organizations, doc.places))]
+    return FIELD_SEP.join(parts).encode("utf-8")
+
+
+def _clean(name: str) -> str:
+    return name.replace(FIELD_SEP, " ").replace(VALUE_SEP, " ")
 
 
 def meta_of(doc: Document) -> dict[str, Any]:

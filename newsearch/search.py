@@ -21,7 +21,8 @@ from whoosh.query import Every, Query, Term
 from whoosh.searching import Searcher
 
 from . import querylang
-from .columns import NO_DAY, ColumnCache, Columns, FacetColumn
+from .columns import NO_DAY, Columns, GenerationCache
+from .executor import Evaluator, top
 from .dates import day_from_number, day_number
 from .highlight import Terms, highlight_all, snippets
 from .indexer import build_info, current_dir, open_current
@@ -233,11 +234,12 @@ def _positive(query: Query) -> Iterator[Query]:
 class Snapshot:
     """One searcher on one index generation, used by one thread at a time."""
 
-    def __init__(self, ix: whoosh_index.Index, key: Any, columns: ColumnCache, folder: Path) -> None:
+    def __init__(self, ix: whoosh_index.Index, key: Any, generation: GenerationCache, folder: Path) -> None:
         self.key = key
         self.folder = folder
         self.searcher: Searcher = ix.searcher()
-        self.columns: Columns = columns.get(key, self.searcher.reader())
+        self.columns, postings = generation.get(key, self.searcher.reader())
+        self.evaluator = Evaluator(self.searcher, self.columns, postings)
         self.schema = ix.schema
 
     def close(self) -> None:
@@ -250,12 +252,12 @@ class Snapshot:
         request.validate()
         query, checked = parse_query(request.q, self.schema, strict)
         cols = self.columns
-        matched = self._matches(query)
+        matched, score = self.evaluator.run(query)
         date_mask = self._date_mask(request)
         selected = {name: self._selection(name, values) for name, values in request.selections().items()}
         total_mask = _all_of(matched, date_mask, *[m for m in selected.values() if m is not None])
         total = int(total_mask.sum())
-        hits = self._page(query, request, total_mask, total, filtered=_is_filtered(request))
+        hits = self._page(query, request, total_mask, total, score)
         facets = {name: self._facet(name, _all_of(matched, date_mask, *[m for n, m in selected.items()
                                                                      if n != name and m is not None]),
                                     request.selections()[name]) for name in FACETS}
@@ -266,13 +268,7 @@ class Snapshot:
         return SearchResults(request, total, pages, tuple(hits), date_facet, facets, warnings, suggestion)
 
     def _matches(self, query: Query) -> np.ndarray:
-        cols = self.columns
-        if isinstance(query, Every):
-            return cols.live.copy()
-        mask = np.zeros(cols.size, dtype=bool)
-        ids = np.fromiter(query.matcher(self.searcher).all_ids(), dtype=np.int64)
-        mask[ids] = True
-        return mask & cols.live
+        return self.evaluator.run(query)[0]
 
     def _date_mask(self, request: SearchRequest) -> np.ndarray | None:
         if not request.date_from and not request.date_to:
@@ -301,25 +297,20 @@ class Snapshot:
         values += [FacetValue(v, 0, True) for v in selected if v not in known]
         return Facet(name, tuple(values), nonzero > size)
 
-    def _page(self, query: Query, request: SearchRequest, mask: np.ndarray, total: int, filtered: bool
+    def _page(self, query: Query, request: SearchRequest, mask: np.ndarray, total: int, score: np.ndarray
               ) -> list[Hit]:
         start = (request.page - 1) * request.per_page
         if start >= total:
             return []
-        docnums = self._ordered(query, request, mask, start + request.per_page, filtered)
+        docnums = self._ordered(query, request, mask, start + request.per_page, score)
         terms = highlight_terms(query)
         return [self._hit(d, terms) for d in docnums[start:start + request.per_page]]
 
-    def _ordered(self, query: Query, request: SearchRequest, mask: np.ndarray, limit: int, filtered: bool
+    def _ordered(self, query: Query, request: SearchRequest, mask: np.ndarray, limit: int, score: np.ndarray
                  ) -> list[int]:
         if request.sort == "relevance" and not isinstance(query, Every):
-            return self._by_relevance(query, mask, limit, filtered)
+            return top(score, mask, limit)
         return _by_time(self.columns.timestamp, mask, limit, newest=request.sort != "oldest")
-
-    def _by_relevance(self, query: Query, mask: np.ndarray, limit: int, filtered: bool) -> list[int]:
-        allow = set(np.flatnonzero(mask).tolist()) if filtered else None
-        results = self.searcher.search(query, limit=limit, filter=allow, terms=False)
-        return [hit.docnum for hit in results]
 
     def _hit(self, docnum: int, terms: Terms) -> Hit:
         meta = self.searcher.stored_fields(docnum)["meta"]
@@ -351,10 +342,10 @@ class Snapshot:
     def search_all(self, request: SearchRequest, strict: bool = True) -> Iterator[Hit]:
         """Every matching article (for export), in the request's order, without paging."""
         query, checked = parse_query(request.q, self.schema, strict)
-        matched = self._matches(query)
+        matched, score = self.evaluator.run(query)
         selected = [self._selection(n, v) for n, v in request.selections().items()]
         mask = _all_of(matched, self._date_mask(request), *[m for m in selected if m is not None])
-        docnums = self._ordered(query, request, mask, max(int(mask.sum()), 1), _is_filtered(request))
+        docnums = self._ordered(query, request, mask, max(int(mask.sum()), 1), score)
         terms = highlight_terms(query)
         for d in docnums:
             yield self._hit(d, terms)
@@ -411,10 +402,6 @@ class Snapshot:
             undated=int((cols.live & (cols.day == NO_DAY)).sum()),
             sources=sources.values, built_at=info.get("built_at"), build=info,
         )
-
-
-def _is_filtered(request: SearchRequest) -> bool:
-    return bool(request.date_from or request.date_to or any(request.selections().values()))
 
 
 def _all_of(first: np.ndarray, *masks: np.ndarray | None) -> np.ndarray:
@@ -517,7 +504,7 @@ class SearchEngine:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._columns = ColumnCache()
+        self._generation = GenerationCache()
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[Path, whoosh_index.Index] = {}
@@ -533,7 +520,7 @@ class SearchEngine:
         if snap is None or snap.key != key:
             if snap is not None:
                 self._release(snap)
-            snap = Snapshot(ix, key, self._columns, folder)
+            snap = Snapshot(ix, key, self._generation, folder)
             with self._lock:
                 self._open.add(snap)
             self._local.snapshot = snap
