@@ -7,8 +7,9 @@ import itertools
 import lzma
 import os
 import statistics
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 REUTERS_2006 = CORPORA / "reuters_financial_2006_2013.jsonl.xz"

@@ -112,7 +112,8 @@ def main() -> None:
     print(f"latency: {summary(times)}")
     for pid in start_rss:
         growth = (end_rss.get(pid, 0) - start_rss[pid]) / start_rss[pid]
-        print(f"worker {pid}: RSS {start_rss[pid]:.0f} MB at start, {end_rss.get(pid, 0):.0f} MB at end ({growth:+.1%})")
+        end = end_rss.get(pid, 0)
+        print(f"worker {pid}: RSS {start_rss[pid]:.0f} MB at start, {end:.0f} MB at end ({growth:+.1%})")
     for line in errors[:5]:
         print("error:", line)
 

@@ -152,13 +152,14 @@ def fts5(db: sqlite3.Connection, case: Case) -> int:
         args += [name, values[0]]
     cond = " AND ".join(where)
     base = f"FROM fts JOIN docs ON docs.rowid = fts.rowid WHERE {cond}"
-    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS hits(rowid INTEGER PRIMARY KEY)")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS hits(rowid INTEGER PRIMARY KEY)")
     db.execute("DELETE FROM hits")
     db.execute(f"INSERT INTO hits SELECT fts.rowid {base}", args)
     total = db.execute("SELECT count(*) FROM hits").fetchone()[0]
     db.execute(f"SELECT fts.rowid, snippet(fts, 1, '<mark>', '</mark>', '…', 30), "
                f"highlight(fts, 0, '<mark>', '</mark>') {base} ORDER BY bm25(fts, 2.0, 1.0) LIMIT 10", args).fetchall()
-    db.execute("SELECT docs.source, count(*) FROM hits JOIN docs USING(rowid) GROUP BY 1 ORDER BY 2 DESC LIMIT 10").fetchall()
+    db.execute("SELECT docs.source, count(*) FROM hits JOIN docs USING(rowid) "
+               "GROUP BY 1 ORDER BY 2 DESC LIMIT 10").fetchall()
     for name in ("people", "organizations", "places"):
         db.execute("SELECT value, count(*) FROM hits JOIN ents USING(rowid) WHERE facet = ? "
                    "GROUP BY value ORDER BY 2 DESC LIMIT 10", [name]).fetchall()
@@ -192,7 +193,7 @@ def main() -> None:
     cases = make_mix(snap, args.queries)
     broad_share = sum(c.broad for c in cases) / len(cases)
     our_times, our_totals = timed(f"newsearch, {len(cases)} queries", lambda c: ours(snap, c), cases)
-    broad_times = [t for t, c in zip(our_times, cases) if c.broad]
+    broad_times = [t for t, c in zip(our_times, cases, strict=True) if c.broad]
     print(f"  broad queries ({broad_share:.0%} of the mix, mean {statistics.mean(t for t in our_totals):,.0f} hits): "
           f"{summary(broad_times)}")
     sub = cases[: args.baseline_queries]
@@ -207,7 +208,7 @@ def main() -> None:
     print(f"ratios of medians on the same queries: naive Whoosh / newsearch = "
           f"{statistics.median(naive_times) / statistics.median(ours_sub):.1f}x; "
           f"newsearch / FTS5 = {statistics.median(our_times) / statistics.median(fts_times):.1f}x")
-    agree = sum(a == b for a, b in zip(our_totals, fts_totals))
+    agree = sum(a == b for a, b in zip(our_totals, fts_totals, strict=True))
     print(f"totals equal to FTS5's on {agree}/{len(cases)} queries (tokenisers differ slightly)")
     print(json.dumps({"p50_ms": round(statistics.median(our_times), 1), "p95_ms": round(percentile(our_times, 95), 1),
                       "p99_ms": round(percentile(our_times, 99), 1)}))

@@ -102,7 +102,7 @@ def load_columns(reader: IndexReader) -> Columns:
                 day[docnum], stamp[docnum] = int(row[0]), float(row[1])
             lengths[0, docnum], lengths[1, docnum] = float(row[2]), float(row[3])
             _add(pairs["source"], docnum, [row[4]] if row[4] else [])
-            for name, field in zip(FACET_ORDER[1:], row[5:8]):
+            for name, field in zip(FACET_ORDER[1:], row[5:8], strict=True):
                 _add(pairs[name], docnum, field.split(VALUE_SEP) if field else [])
     facets = {name: _facet(*pairs[name]) for name in FACET_ORDER}
     return Columns(size, live, day, stamp, lengths[0], lengths[1], facets)

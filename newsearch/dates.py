@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from dateutil import parser as dateparser
 from dateutil import tz
@@ -52,7 +52,7 @@ def parse_date(value: object) -> datetime:
     if isinstance(value, datetime):
         return _to_utc(value)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _from_epoch(float(value))
     if not isinstance(value, str) or not value.strip():
@@ -81,15 +81,15 @@ def _parse_free(text: str) -> datetime:
 
 def _from_epoch(seconds: float) -> datetime:
     try:
-        return _checked(datetime.fromtimestamp(seconds, tz=timezone.utc))
+        return _checked(datetime.fromtimestamp(seconds, tz=UTC))
     except (OverflowError, OSError, ValueError) as exc:
         raise BadDate(f"timestamp out of range: {seconds!r}") from exc
 
 
 def _to_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        return _checked(moment.replace(tzinfo=timezone.utc))
-    return _checked(moment.astimezone(timezone.utc))
+        return _checked(moment.replace(tzinfo=UTC))
+    return _checked(moment.astimezone(UTC))
 
 
 def _checked(moment: datetime) -> datetime:

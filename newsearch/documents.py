@@ -13,10 +13,11 @@ import hashlib
 import json
 import lzma
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import IO, Any, Iterable, Iterator, Mapping
+from typing import IO, Any
 
 import yaml
 

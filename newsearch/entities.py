@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import NamedTuple
 
 MODEL_DIR = Path(__file__).parent / "models"
 MODEL_FILE = MODEL_DIR / "ner.crfsuite"
@@ -188,7 +189,7 @@ def spans_from_tags(text: str, tokens: Sequence[Token], tags: Sequence[str]) -> 
     """Turn BIO tags into PER/ORG/LOC mentions (MISC is dropped)."""
     out: list[Mention] = []
     kind, start, end = "", -1, -1
-    for token, tag in zip(tokens, tags):
+    for token, tag in zip(tokens, tags, strict=True):
         prefix, _, label = tag.partition("-")
         if prefix == "I" and label == kind:
             end = token.end
@@ -236,25 +237,9 @@ _alias("ORG", "Organization of the Petroleum Exporting Countries", "OPEC")
 _alias("ORG", "Securities and Exchange Commission", "SEC", "U.S. Securities and Exchange Commission")
 
 # Country names are places whatever role a sentence gives them ("Mediator Qatar said").
-COUNTRIES = frozenset(_key(c) for c in """Afghanistan Albania Algeria Andorra Angola Argentina Armenia Australia Austria
-Azerbaijan Bahamas Bahrain Bangladesh Barbados Belarus Belgium Belize Benin Bhutan Bolivia Bosnia Botswana Brazil
-Brunei Bulgaria Burundi Cambodia Cameroon Canada Chad Chile China Colombia Comoros Congo Croatia Cuba Cyprus
-Czechia Denmark Djibouti Dominica Ecuador Egypt Eritrea Estonia Eswatini Ethiopia Fiji Finland France Gabon
-Gambia Georgia Germany Ghana Greece Grenada Guatemala Guinea Guyana Haiti Honduras Hungary Iceland India
-Indonesia Iran Iraq Ireland Israel Italy Jamaica Japan Jordan Kazakhstan Kenya Kiribati Kosovo Kuwait Kyrgyzstan
-Laos Latvia Lebanon Lesotho Liberia Libya Liechtenstein Lithuania Luxembourg Madagascar Malawi Malaysia Maldives
-Mali Malta Mauritania Mauritius Mexico Micronesia Moldova Monaco Mongolia Montenegro Morocco Mozambique Myanmar
-Namibia Nauru Nepal Netherlands Nicaragua Niger Nigeria Norway Oman Pakistan Palau Palestine Panama Paraguay Peru
-Philippines Poland Portugal Qatar Romania Russia Rwanda Samoa Senegal Serbia Seychelles Singapore Slovakia
-Slovenia Somalia Spain Sudan Suriname Sweden Switzerland Syria Taiwan Tajikistan Tanzania Thailand Togo Tonga
-Tunisia Turkey Turkmenistan Tuvalu Uganda Ukraine Uruguay Uzbekistan Vanuatu Venezuela Vietnam Yemen Zambia
-Zimbabwe Gaza""".split()) | frozenset(_key(c) for c in [
-    "Saudi Arabia", "South Africa", "South Korea", "North Korea", "New Zealand", "Sri Lanka", "Costa Rica",
-    "El Salvador", "Ivory Coast", "Sierra Leone", "Burkina Faso", "Papua New Guinea", "Dominican Republic",
-    "Czech Republic", "United States", "United Kingdom", "United Arab Emirates", "West Bank", "Hong Kong",
-    "South Sudan", "East Timor", "Cape Verde", "Trinidad and Tobago", "North Macedonia", "Equatorial Guinea",
-    "Central African Republic", "Democratic Republic of Congo", "Vatican City", "San Marino", "Marshall Islands",
-    "Solomon Islands", "Antigua and Barbuda", "Guinea-Bissau", "Timor-Leste", "Turkiye", "Türkiye"])
+COUNTRIES_FILE = MODEL_DIR / "countries.txt"
+COUNTRIES = frozenset(_key(line) for line in COUNTRIES_FILE.read_text(encoding="utf-8").splitlines()
+                      if line.strip() and not line.startswith("#"))
 
 _LEADING_RE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _TRAILING_RE = re.compile(r"(?:['’]s?|[\s,.;:\-]+)$")

@@ -7,9 +7,9 @@ both can be tested and the rendering is the one place that escapes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Sequence
 
 from .schema import WORD_PATTERN
 

@@ -24,19 +24,30 @@ import resource
 import shutil
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 import whoosh
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from .documents import (Document, DocumentError, InputFile, Raw, ReadProgress, Rejected, iter_files, parse_raw,
-                        read_file, with_entities)
+from .documents import (
+    Document,
+    DocumentError,
+    InputFile,
+    Raw,
+    ReadProgress,
+    Rejected,
+    iter_files,
+    parse_raw,
+    read_file,
+    with_entities,
+)
 from .entities import EntityExtractor, default_extractor
-from .schema import build_schema, fields_of, id_hash
+from .schema import build_schema, fields_of
 
 CURRENT = "current"
 LOCK = ".lock"
@@ -237,15 +248,15 @@ def _account(result: tuple[list[Prepared | Rejected], float, float], stats: Buil
 
 
 def rebuild(paths: list[Path], root: Path, *, workers: int = 2, progress: Progress | None = None,
-            default_sources: Mapping[Path, str] | None = None) -> BuildStats:
+            default_sources: Mapping[Path, str] | None = None, writer_procs: int = WRITER_PROCS) -> BuildStats:
     """Build a new generation from the inputs and make it live; the old one stays on failure."""
     with _Lock(root):
         started = time.perf_counter()
-        folder = root / f"gen-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+        folder = root / f"gen-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
         folder.mkdir()
         stats = BuildStats()
         try:
-            _build_into(folder, paths, workers, progress, default_sources, stats)
+            _build_into(folder, paths, workers, writer_procs, progress, default_sources, stats)
             if stats.indexed == 0:
                 raise IndexerError(f"nothing could be indexed from {', '.join(map(str, paths))} "
                                    f"({stats.rejected} rejected; see {root / REJECTS})")
@@ -265,29 +276,17 @@ def rebuild(paths: list[Path], root: Path, *, workers: int = 2, progress: Progre
         return stats
 
 
-def _build_into(folder: Path, paths: list[Path], workers: int, progress: Progress | None,
+def _build_into(folder: Path, paths: list[Path], workers: int, writer_procs: int, progress: Progress | None,
                 default_sources: Mapping[Path, str] | None, stats: BuildStats) -> None:
     ix = whoosh_index.create_in(str(folder), build_schema())
     # Sub-writer processes each finish a segment of their own (multisegment): the final
     # posting write, Whoosh's longest single step, then runs on both cores instead of one.
-    writer = ix.writer(procs=WRITER_PROCS, multisegment=True, batchsize=256, limitmb=192, compound=False)
+    writer = ix.writer(procs=writer_procs, multisegment=True, batchsize=256, limitmb=192, compound=False)
     manifest: dict[str, Any] = {}
     try:
-        inputs = _inputs(paths, default_sources, stats)
-        read = ReadProgress(inputs)
-        first_seen: dict[str, str] = {}
-        for item in processed(_raw_items(inputs, read, manifest), workers, stats):
-            if isinstance(item, Prepared) and item.id in first_seen:
-                item = Rejected(item.origin, f"duplicate id {item.id!r} (first seen at {first_seen[item.id]})")
-            if isinstance(item, Rejected):
-                _reject(stats, item)
-                continue
-            first_seen[item.id] = item.origin
-            _write(writer, item, stats, update=False)
+        for doc in _documents(_inputs(paths, default_sources, stats), manifest, workers, progress, stats):
+            _write(writer, doc, stats, update=False)
             stats.indexed += 1
-            manifest[_file_of(item.origin)]["ids"].append(item.id)
-            if progress:
-                progress(stats.seen, read)
         t0 = time.perf_counter()
         writer.commit()
         stats.write_seconds += time.perf_counter() - t0
@@ -322,9 +321,24 @@ def _file_of(origin: str) -> str:
     return head if sep and tail.isdigit() else origin
 
 
-def _reject(stats: BuildStats, item: Rejected) -> None:
-    stats.rejected += 1
-    stats.rejects.append(item)
+def _documents(inputs: list[InputFile], manifest: dict[str, Any], workers: int, progress: Progress | None,
+               stats: BuildStats) -> Iterator[Prepared]:
+    """The prepared documents of the inputs, each id once; failures and duplicates become rejects.
+    Every document's id is recorded under its file in the manifest."""
+    read = ReadProgress(inputs)
+    first_seen: dict[str, str] = {}
+    for item in processed(_raw_items(inputs, read, manifest), workers, stats):
+        if isinstance(item, Prepared) and item.id in first_seen:
+            item = Rejected(item.origin, f"duplicate id {item.id!r} (first seen at {first_seen[item.id]})")
+        if isinstance(item, Rejected):
+            stats.rejected += 1
+            stats.rejects.append(item)
+            continue
+        first_seen[item.id] = item.origin
+        manifest[_file_of(item.origin)]["ids"].append(item.id)
+        yield item
+        if progress:
+            progress(stats.seen, read)
 
 
 def _write(writer: SegmentWriter, doc: Prepared, stats: BuildStats, update: bool) -> None:
@@ -346,7 +360,7 @@ def _finish(stats: BuildStats, started: float, folder: Path, paths: list[Path], 
     extractor = default_extractor()
     info = build_info(folder) | {
         "kind": kind,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "inputs": [str(p) for p in paths],
         "extractor": f"{extractor.name} {extractor.version}",
         "whoosh": whoosh.versionstring(),
@@ -443,31 +457,21 @@ def _update_into(ix: whoosh_index.Index, manifest: dict[str, Any], paths: list[P
 def _apply_changes(writer: SegmentWriter, changed: list[InputFile], known: dict[str, str],
                    manifest: dict[str, Any], workers: int, progress: Progress | None, stats: BuildStats) -> list[str]:
     """Write new and changed documents; returns the ids that vanished from changed files."""
-    previous = {str(i.path): set(manifest.get(str(i.path), {}).get("ids", [])) for i in changed}
-    read = ReadProgress(changed)
+    previous = {doc_id for i in changed for doc_id in manifest.get(str(i.path), {}).get("ids", [])}
     fresh: dict[str, Any] = {}
-    seen: set[str] = set()
-    for item in processed(_raw_items(changed, read, fresh), workers, stats):
-        if isinstance(item, Prepared) and item.id in seen:
-            item = Rejected(item.origin, f"duplicate id {item.id!r}")
-        if isinstance(item, Rejected):
-            _reject(stats, item)
-            continue
-        seen.add(item.id)
-        fresh[_file_of(item.origin)]["ids"].append(item.id)
-        if known.get(item.id) == item.content_hash:
+    for doc in _documents(changed, fresh, workers, progress, stats):
+        if known.get(doc.id) == doc.content_hash:
             stats.unchanged += 1
+            continue
+        _write(writer, doc, stats, update=True)
+        if doc.id in known:
+            stats.updated += 1
         else:
-            _write(writer, item, stats, update=True)
-            if item.id in known:
-                stats.updated += 1
-            else:
-                stats.indexed += 1
-        if progress:
-            progress(stats.seen, read)
+            stats.indexed += 1
     manifest.update(fresh)
-    return [doc_id for ids in previous.values() for doc_id in ids if doc_id not in seen]
+    seen = {doc_id for entry in fresh.values() for doc_id in entry["ids"]}
+    return sorted(previous - seen)
 
 
-__all__ = ["BuildStats", "IndexBusy", "IndexMissing", "IndexerError", "build_info", "current_dir", "id_hash",
-           "open_current", "rebuild", "update"]
+__all__ = ["BuildStats", "IndexBusy", "IndexMissing", "IndexerError", "build_info", "current_dir", "open_current",
+           "rebuild", "update"]

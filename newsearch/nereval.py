@@ -5,9 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import lzma
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO
 
 from .entities import KINDS, Mention, Token
 

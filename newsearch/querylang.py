@@ -80,7 +80,7 @@ def _check_quotes(tokens: list[tuple[str, int]], keep: list[bool], problems: lis
 
 def _in_phrase(tokens: list[tuple[str, int]], keep: list[bool]) -> list[bool]:
     inside, out = False, []
-    for (t, _), kept in zip(tokens, keep):
+    for (t, _), kept in zip(tokens, keep, strict=True):
         if t == '"' and kept:
             inside = not inside
             out.append(True)
@@ -129,12 +129,11 @@ def _check_terms(tokens: list[tuple[str, int]], keep: list[bool], problems: list
                 keep[i] = False
                 problems.append(QueryProblem(f"nothing after {name}:", pos))
                 continue
-        if not phrase[i] and ("*" in term or "?" in term):
-            if not _good_wildcard(term):
-                keep[i] = False
-                problems.append(QueryProblem(
-                    f"unsupported wildcard in {term!r}: only a trailing * after two or more letters (negotiat*)", pos))
-                continue
+        if not phrase[i] and ("*" in term or "?" in term) and not _good_wildcard(term):
+            keep[i] = False
+            problems.append(QueryProblem(
+                f"unsupported wildcard in {term!r}: only a trailing * after two or more letters (negotiat*)", pos))
+            continue
         if term and not _WORD_CHARS_RE.search(term):
             keep[i] = False
             if term not in "+-":
@@ -158,15 +157,15 @@ def _check_operators(tokens: list[tuple[str, int]], keep: list[bool], problems: 
         before = tokens[live[n - 1]][0] if n > 0 else None
         after = tokens[live[n + 1]][0] if n + 1 < len(live) else None
         binary = t in ("AND", "OR")
-        if after is None or after in OPERATORS or after == ")" or (binary and (before is None or before == "(")):
-            if not (t == "NOT" and after == "NOT"):
-                keep[i] = False
-                problems.append(QueryProblem(f"{t} needs a term on {'both sides' if binary else 'its right'}", pos))
+        dangling = after is None or after in OPERATORS or after == ")" or (binary and before in (None, "("))
+        if dangling and not (t == "NOT" and after == "NOT"):
+            keep[i] = False
+            problems.append(QueryProblem(f"{t} needs a term on {'both sides' if binary else 'its right'}", pos))
 
 
 def _join(tokens: list[tuple[str, int]], keep: list[bool]) -> str:
     out, last_end = [], None
-    for (t, pos), kept in zip(tokens, keep):
+    for (t, pos), kept in zip(tokens, keep, strict=True):
         if not kept:
             last_end = None
             continue

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -22,8 +23,8 @@ from whoosh.searching import Searcher
 
 from . import querylang
 from .columns import NO_DAY, Columns, GenerationCache
-from .executor import Evaluator, top
 from .dates import day_from_number, day_number
+from .executor import Evaluator, top
 from .highlight import Terms, highlight_all, snippets
 from .indexer import build_info, current_dir, open_current
 from .querylang import CheckedQuery, QueryError, QueryProblem
@@ -437,7 +438,7 @@ def _replace_word(text: str, word: str, replacement: str) -> str:
 
 
 def day_number_of(day: date) -> int:
-    return day_number(datetime(day.year, day.month, day.day, tzinfo=timezone.utc))
+    return day_number(datetime(day.year, day.month, day.day, tzinfo=UTC))
 
 
 INTERVALS = (("day", 62), ("week", 7 * 80), ("month", 366 * 12))
@@ -452,32 +453,24 @@ def date_histogram(cols: Columns, mask: np.ndarray) -> DateFacet:
         return DateFacet("day", (), undated)
     first, last = int(dated.min()), int(dated.max())
     interval = next((name for name, span in INTERVALS if last - first <= span), "year")
-    starts = np.array([day_number_of(bucket_start(day_from_number(d), interval)) for d in range(first, last + 1)]
-                      if last - first < 400 else _bucket_starts_fast(first, last, interval))
-    keys, index = np.unique(starts, return_inverse=True)
+    keys, index = np.unique(_bucket_starts(first, last, interval), return_inverse=True)
     counts = np.bincount(index[dated - first], minlength=len(keys))
-    buckets = tuple(DateBucket(day_from_number(int(k)).isoformat(), bucket_end(day_from_number(int(k)), interval).isoformat(),
-                               int(c)) for k, c in zip(keys, counts))
-    return DateFacet(interval, buckets, undated)
+    buckets = []
+    for key, count in zip(keys, counts, strict=True):
+        start = day_from_number(int(key))
+        buckets.append(DateBucket(start.isoformat(), bucket_end(start, interval).isoformat(), int(count)))
+    return DateFacet(interval, tuple(buckets), undated)
 
 
-def _bucket_starts_fast(first: int, last: int, interval: str) -> np.ndarray:
-    all_days = np.arange(first, last + 1)
-    dates = np.array(all_days, dtype="datetime64[D]")
-    unit = {"week": "W", "month": "M", "year": "Y"}[interval]
-    if unit == "W":
-        return (all_days - ((all_days + 3) % 7)).astype(np.int64)  # weeks start on Monday
-    return dates.astype(f"datetime64[{unit}]").astype("datetime64[D]").astype(np.int64)
-
-
-def bucket_start(day: date, interval: str) -> date:
+def _bucket_starts(first: int, last: int, interval: str) -> np.ndarray:
+    """The first day of the bucket of each day from first to last (day numbers)."""
+    days = np.arange(first, last + 1)
+    if interval == "day":
+        return days
     if interval == "week":
-        return day - timedelta(days=day.weekday())
-    if interval == "month":
-        return day.replace(day=1)
-    if interval == "year":
-        return day.replace(month=1, day=1)
-    return day
+        return days - (days + 3) % 7  # 1970-01-01 was a Thursday; weeks start on Monday
+    unit = "M" if interval == "month" else "Y"
+    return days.astype("datetime64[D]").astype(f"datetime64[{unit}]").astype("datetime64[D]").astype(np.int64)
 
 
 def bucket_end(start: date, interval: str) -> date:

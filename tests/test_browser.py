@@ -9,8 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -47,7 +47,7 @@ def server(mixed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
+                raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}") from None
             time.sleep(0.2)
     yield base
     proc.terminate()

@@ -39,7 +39,8 @@ def test_query_language(snap: Snapshot, q: str, expected: set[str]) -> None:
     ("gaza )", "unbalanced parenthesis: ')' without a matching '(' (at character 6)"),
     ("author:smith", "unknown field 'author': use one of title, source, person, org, place (at character 1)"),
     ("gaza AND", "AND needs a term on both sides (at character 6)"),
-    ("*aza", "unsupported wildcard in '*aza': only a trailing * after two or more letters (negotiat*) (at character 1)"),
+    ("*aza",
+     "unsupported wildcard in '*aza': only a trailing * after two or more letters (negotiat*) (at character 1)"),
     ("()", "empty parentheses (at character 1)"),
     ("x" * 501, "query is 501 characters; the limit is 500 (at character 501)"),
 ])

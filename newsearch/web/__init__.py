@@ -31,8 +31,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    from . import api, errors, pages
     from ..cli import rebuild_index_command
+    from . import api, errors, pages
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)

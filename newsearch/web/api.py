@@ -5,15 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
-from ..search import SearchError, Snapshot
 from ..querylang import QueryError
+from ..search import SearchError, Snapshot
 from . import snapshot
-from .data import (BadRequest, article_dict, facet_values_data, hit_dict, request_from_args, search_data,
-                   stats_data)
+from .data import BadRequest, article_dict, facet_values_data, hit_dict, request_from_args, search_data, stats_data
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")

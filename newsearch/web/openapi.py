@@ -123,7 +123,8 @@ def openapi_document() -> dict[str, Any]:
                                *SEARCH_PARAMS],
                 "responses": {"200": _ok("FacetValues"), **_ERRORS}}},
             "/api/stats": {"get": {"summary": "Index statistics", "responses": {"200": _ok("Stats"), **_ERRORS}}},
-            "/api/health": {"get": {"summary": "Is the index readable", "responses": {"200": _ok("Health"), **_ERRORS}}},
+            "/api/health": {"get": {"summary": "Is the index readable",
+                                    "responses": {"200": _ok("Health"), **_ERRORS}}},
             "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
         },
         "components": {"schemas": {
