@@ -1,6 +1,6 @@
 """Search benchmark: a fixed mix of queries against the Reuters 2006-2013 index.
 
-    python bench/search.py [--index-dir DIR] [--queries 240] [--baseline-queries 60]
+    python bench/search.py [--index-dir DIR] [--queries 240] [--baseline-queries 20]
 
 Build the index first with bench/ingest.py. Every request returns 10 highlighted results plus
 all five facets with disjunctive counts. In the same run the same mix goes through naive
@@ -182,7 +182,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX)
     parser.add_argument("--queries", type=int, default=240)
-    parser.add_argument("--baseline-queries", type=int, default=60,
+    parser.add_argument("--baseline-queries", type=int, default=20,
                         help="how many of the mix go through the (slow) naive Whoosh baseline")
     args = parser.parse_args()
     engine = SearchEngine(args.index_dir)

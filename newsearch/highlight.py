@@ -7,13 +7,10 @@ both can be tested and the rendering is the one place that escapes.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
-from .schema import WORD_PATTERN
-
-_WORD_RE = re.compile(WORD_PATTERN)
 FRAGMENT_CHARS = 240
 MAX_FRAGMENTS = 3
 
@@ -38,29 +35,24 @@ class Span:
     end: int
 
 
+_EDGE = r"[\w.'’]"
+
+
+@lru_cache(maxsize=256)
+def _pattern(terms: Terms) -> re.Pattern[str]:
+    """One regex for all the terms: phrases first (longest wins), then words and prefixes, whole tokens only."""
+    phrases = sorted((r"[^\w]+".join(map(re.escape, p)) for p in terms.phrases), key=len, reverse=True)
+    words = sorted(map(re.escape, terms.words), key=len, reverse=True)
+    prefixes = [re.escape(p) + r"\w*" for p in terms.prefixes]
+    body = "|".join([*phrases, *words, *prefixes])
+    return re.compile(rf"(?<!{_EDGE})(?:{body})(?!\w)", re.IGNORECASE)
+
+
 def find_spans(text: str, terms: Terms) -> list[Span]:
     """Every match of the terms in the text, phrases as one span, in order."""
-    tokens = [(m.group().lower(), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
-    spans: list[Span] = []
-    covered = -1
-    for i, (word, start, end) in enumerate(tokens):
-        if start < covered:
-            continue
-        phrase_end = _phrase_at(tokens, i, terms.phrases)
-        if phrase_end is not None:
-            spans.append(Span(start, phrase_end))
-            covered = phrase_end
-        elif word in terms.words or any(word.startswith(p) for p in terms.prefixes):
-            spans.append(Span(start, end))
-    return spans
-
-
-def _phrase_at(tokens: Sequence[tuple[str, int, int]], i: int, phrases: tuple[tuple[str, ...], ...]) -> int | None:
-    for phrase in phrases:
-        n = len(phrase)
-        if tuple(t[0] for t in tokens[i:i + n]) == phrase:
-            return tokens[i + n - 1][2]
-    return None
+    if not terms:
+        return []
+    return [Span(m.start(), m.end()) for m in _pattern(terms).finditer(text)]
 
 
 def best_windows(text: str, spans: list[Span], size: int = FRAGMENT_CHARS, count: int = MAX_FRAGMENTS

@@ -53,7 +53,22 @@ class CheckedQuery:
 
 
 def check(query: str) -> CheckedQuery:
-    """Find the problems of a query and the repaired text (problems removed)."""
+    """Find the problems of a query and the repaired text (problems removed).
+
+    A repair can expose another problem ('+OR' leaves a bare OR), so the repaired text is
+    checked again until it is clean.
+    """
+    result = _check_once(query)
+    for _ in range(4):
+        again = _check_once(result.text)
+        if not again.problems and again.text == result.text:
+            return result
+        later = tuple(QueryProblem(f"{p.message} (once repaired)", p.position) for p in again.problems)
+        result = CheckedQuery(again.text, result.problems + later, again.words)
+    return CheckedQuery(" ".join(result.words), result.problems, result.words)  # last resort: the words alone
+
+
+def _check_once(query: str) -> CheckedQuery:
     if len(query) > MAX_QUERY_LENGTH:
         return CheckedQuery("", (QueryProblem(f"query is {len(query)} characters; the limit is {MAX_QUERY_LENGTH}",
                                               MAX_QUERY_LENGTH),), ())
@@ -64,6 +79,7 @@ def check(query: str) -> CheckedQuery:
     _check_parentheses(tokens, keep, problems)
     words = _check_terms(tokens, keep, problems)
     _check_operators(tokens, keep, problems)
+    _canonical_signs(tokens, keep, problems)
     if len(words) > MAX_QUERY_TERMS:
         problems.append(QueryProblem(f"query has {len(words)} terms; the limit is {MAX_QUERY_TERMS}", 0))
     text = _join(tokens, keep)
@@ -157,10 +173,47 @@ def _check_operators(tokens: list[tuple[str, int]], keep: list[bool], problems: 
         before = tokens[live[n - 1]][0] if n > 0 else None
         after = tokens[live[n + 1]][0] if n + 1 < len(live) else None
         binary = t in ("AND", "OR")
-        dangling = after is None or after in OPERATORS or after == ")" or (binary and before in (None, "("))
-        if dangling and not (t == "NOT" and after == "NOT"):
+        dangling = (after is None or (after in OPERATORS and after != "NOT") or after == ")"
+                    or (binary and before in (None, "(")))
+        if dangling:
             keep[i] = False
             problems.append(QueryProblem(f"{t} needs a term on {'both sides' if binary else 'its right'}", pos))
+
+
+_STRAY_SIGN_RE = re.compile(r"(?<!\w)-|-(?!\w)|\+")
+
+
+def _canonical_signs(tokens: list[tuple[str, int]], keep: list[bool], problems: list[QueryProblem]) -> None:
+    """-word, -(...) and -"..." become NOT; + (the default) goes; stray signs are dropped.
+
+    Whoosh's sign plugin reads a hyphen inside a word as a minus and raises
+    NotImplementedError on a sign with nothing to apply to, so it is not used at all.
+    """
+    phrase = _in_phrase(tokens, keep)
+    for i, (t, pos) in enumerate(tokens):
+        if not keep[i] or phrase[i] or t in '"()' or t in OPERATORS:
+            continue
+        stripped = t.lstrip("+-")
+        negated = "-" in t[: len(t) - len(stripped)]
+        rest = _hyphens_as_phrase(_STRAY_SIGN_RE.sub(" ", stripped).strip())
+        if rest:
+            tokens[i] = (("NOT " if negated else "") + rest, pos)
+            continue
+        following = next((j for j in range(i + 1, len(tokens)) if keep[j]), None)
+        if following is not None and tokens[following][0] in '"(' and tokens[following][1] == pos + len(t):
+            tokens[i] = ("NOT " if negated else "", pos)
+        else:
+            keep[i] = False
+            problems.append(QueryProblem(f"{t!r} has nothing to apply to: write -word or -(words)", pos))
+
+
+_HYPHENATED_RE = re.compile(r"^((?:[A-Za-z_]+:)?)(\w+(?:-\w+)+)$")
+
+
+def _hyphens_as_phrase(term: str) -> str:
+    """al-Ansari -> "al Ansari": words are indexed split at hyphens, so the phrase finds them."""
+    m = _HYPHENATED_RE.match(term)
+    return f'{m.group(1)}"{m.group(2).replace("-", " ")}"' if m else term
 
 
 def _join(tokens: list[tuple[str, int]], keep: list[bool]) -> str:

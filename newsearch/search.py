@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import qparser
-from whoosh.query import Every, Query, Term
+from whoosh.query import Every, Or, Query, Term
 from whoosh.searching import Searcher
 
 from . import querylang
@@ -181,7 +181,6 @@ class Stats:
 
 def _parser(schema: Any) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.AndGroup)
-    parser.add_plugin(qparser.PlusMinusPlugin())
     parser.remove_plugin_class(qparser.RangePlugin)
     parser.remove_plugin_class(qparser.BoostPlugin)
     parser.add_plugin(qparser.FieldAliasPlugin({
@@ -199,7 +198,15 @@ def parse_query(text: str, schema: Any, strict: bool) -> tuple[Query, CheckedQue
         if text.strip() and strict:
             raise QueryError([QueryProblem("nothing to search for", 0)])
         return Every(), checked
-    return _parser(schema).parse(checked.text), checked
+    try:
+        return _parser(schema).parse(checked.text), checked
+    except Exception as exc:  # Whoosh's parser has no error type of its own; never let it escape
+        problem = QueryProblem(f"could not read the query ({type(exc).__name__}); searched its words only", 0)
+        if strict:
+            raise QueryError([problem]) from exc
+        words = " ".join(checked.words) or "*"
+        plain = CheckedQuery(words, (*checked.problems, problem), checked.words)
+        return (_parser(schema).parse(words) if checked.words else Every()), plain
 
 
 def highlight_terms(query: Query) -> Terms:
@@ -370,8 +377,11 @@ class Snapshot:
         """Other articles about the same story: the most distinctive words and names of this one."""
         text = " ".join([meta["title"]] * 2 + [meta["body"]] + meta["people"] + meta["organizations"]
                         + meta["places"])
-        results = self.searcher.more_like(docnum, "body", text=text, top=limit + 1, numterms=12)
-        return [self._hit(hit.docnum, Terms()) for hit in results if hit.docnum != docnum][:limit]
+        keys = self.searcher.key_terms_from_text("body", text, numterms=12)
+        query = Or([Term("body", word, boost=weight) for word, weight in keys])
+        mask, score = self.evaluator.run(query)
+        mask[docnum] = False
+        return [self._hit(d, Terms()) for d in top(score, mask, limit)]
 
     def facet_values(self, name: str, request: SearchRequest, prefix: str = "", size: int = FACET_SEARCH_SIZE,
                      strict: bool = True) -> Facet:

@@ -151,3 +151,18 @@ def test_index_dir_comes_from_the_environment(tmp_path: Path, monkeypatch: pytes
     assert result.exit_code == 0, result.output
     assert (tmp_path / "envix" / "current").is_symlink()
     shutil.rmtree(tmp_path / "envix")
+
+
+def test_progress_bar_shows_rate_and_time_left() -> None:
+    import io
+
+    from newsearch.cli import ProgressBar
+    from newsearch.documents import ReadProgress
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    bar.started -= 10.0  # ten seconds in
+    read = ReadProgress([])
+    read.total, read.done = 1000, 250
+    bar(1500, read)
+    assert stream.getvalue() == "\r[#######                       ]  25% 1,500 articles 150/s 0:30 left "

@@ -167,6 +167,17 @@ def test_spans_and_snippets() -> None:
     ]
 
 
-def test_checked_query_keeps_good_queries_unchanged() -> None:
-    q = 'title:"gaza truce" -hamas (qatar OR egypt) negotiat*'
-    assert check(q).text == q and check(q).problems == ()
+def test_checked_query_keeps_good_queries_and_spells_signs_out() -> None:
+    q = 'title:"gaza truce" -hamas (qatar OR egypt) negotiat* al-Ansari'
+    assert check(q).text == 'title:"gaza truce" NOT hamas (qatar OR egypt) negotiat* "al Ansari"'
+    assert check(q).problems == ()
+
+
+@pytest.mark.parametrize("q,expected", [
+    ("-haaretz", {SEED_000}),  # all-negative: everything else
+    ("al-Ansari", {SEED_000, SEED_003}),  # a hyphen inside a word is not a minus
+    ("qatar OR -haaretz", {SEED_000, SEED_003}),
+    ("+(+haaretz)", {SEED_003}),
+])
+def test_signs_and_hyphens(snap: Snapshot, q: str, expected: set[str]) -> None:
+    assert set(ids(snap, q=q)) == expected
