@@ -294,6 +294,15 @@ def from_text(text: str, raw: Raw) -> Document:
     return _assemble(raw, layout, meta, layout.date_candidates, layout.meta.get("id"))
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader, but timestamps stay text: our date parser reads them (with their zone)."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _META_LINE_RE = re.compile(r"^([A-Za-z][\w-]{0,40}):\s*(.*)$")
 
@@ -318,8 +327,8 @@ def _markdown_meta(text: str) -> tuple[dict[str, Any], str]:
     m = _FRONT_MATTER_RE.match(text)
     if m:
         try:
-            loaded = yaml.safe_load(m.group(1))
-        except yaml.YAMLError as exc:
+            loaded = yaml.load(m.group(1), Loader=_FrontMatterLoader)  # noqa: S506 - a safe loader
+        except (yaml.YAMLError, ValueError) as exc:
             raise DocumentError(f"malformed YAML front matter: {str(exc).splitlines()[0]}") from exc
         if not isinstance(loaded, dict):
             raise DocumentError("YAML front matter must be a mapping of keys to values")
