@@ -135,13 +135,19 @@ def _facet(ids: dict[str, int], docs: list[int], value_ids: list[int]) -> FacetC
 class GenerationCache:
     """The facet arrays and decoded posting lists of the latest index generation, shared by all threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm: bool = True) -> None:
         self._lock = threading.Lock()
         self._key: Any = None
         self._columns: Columns | None = None
         self._postings: Any = None
+        self._warm = warm
+        self.warmed = threading.Event()
 
-    def get(self, key: Any, reader: IndexReader) -> tuple[Columns, Any]:
+    def get(self, key: Any, reader: IndexReader, open_reader: Any = None) -> tuple[Columns, Any]:
+        """This generation's arrays; the first call for a generation loads them and starts its warm-up.
+
+        ``open_reader`` gives the warm-up thread a reader of its own (readers are not shared across threads).
+        """
         from .executor import PostingCache
 
         with self._lock:
@@ -149,4 +155,19 @@ class GenerationCache:
                 self._columns = load_columns(reader)
                 self._postings = PostingCache()
                 self._key = key
+                self.warmed = threading.Event()
+                if self._warm and open_reader is not None:
+                    threading.Thread(target=_warm_up, args=(self._postings, open_reader, self.warmed),
+                                     daemon=True, name="newsearch-warm-up").start()
+                else:
+                    self.warmed.set()
             return self._columns, self._postings
+
+
+def _warm_up(postings: Any, open_reader: Any, done: threading.Event) -> None:
+    reader = open_reader()
+    try:
+        postings.warm(reader)
+    finally:
+        reader.close()
+        done.set()

@@ -246,7 +246,7 @@ class Snapshot:
         self.key = key
         self.folder = folder
         self.searcher: Searcher = ix.searcher()
-        self.columns, postings = generation.get(key, self.searcher.reader())
+        self.columns, postings = generation.get(key, self.searcher.reader(), ix.reader)
         self.evaluator = Evaluator(self.searcher, self.columns, postings)
         self.schema = ix.schema
 
@@ -331,9 +331,10 @@ class Snapshot:
 
     def _suggest(self, request: SearchRequest, checked: CheckedQuery, total: int) -> str | None:
         corrected, changed = request.q, False
-        for word in set(checked.words):
-            if len(word) < 3 or self.searcher.reader().doc_frequency("body", word) > 0:
-                continue
+        # Bounded: Whoosh builds an automaton per word, costly for long words (a cheap denial of service).
+        unknown = [w for w in dict.fromkeys(checked.words)
+                   if 3 <= len(w) <= 20 and self.searcher.reader().doc_frequency("body", w) == 0]
+        for word in unknown[:5]:
             options = self.searcher.suggest("body", word, limit=1, maxdist=2, prefix=1)
             if options:
                 corrected = _replace_word(corrected, word, options[0])
@@ -505,9 +506,9 @@ class SearchEngine:
     in these Whoosh forks).
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, warm: bool = True) -> None:
         self.root = root
-        self._generation = GenerationCache()
+        self._generation = GenerationCache(warm)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[Path, whoosh_index.Index] = {}
@@ -528,6 +529,14 @@ class SearchEngine:
                 self._open.add(snap)
             self._local.snapshot = snap
         return snap
+
+    def wait_warm(self, timeout: float | None = None) -> bool:
+        """Wait for the current generation's warm-up (decoding its most frequent terms)."""
+        return self._generation.warmed.wait(timeout)
+
+    @property
+    def warm(self) -> bool:
+        return self._generation.warmed.is_set()
 
     def _release(self, snap: Snapshot) -> None:
         with self._lock:

@@ -72,3 +72,24 @@ def test_after_updates_with_deletions_across_segments(tmp_path: Path) -> None:
         assert ours == set(snap.searcher.docs_for_query(query)), q
     assert snap.search(SearchRequest(q="ports")).total == 21
     engine.close()
+
+
+def test_warm_up_decodes_the_frequent_terms_ahead_of_need(tmp_path: Path) -> None:
+    from newsearch.executor import PostingCache
+
+    from .test_serving import corpus_folder
+
+    root = tmp_path / "ix"
+    rebuild([corpus_folder(tmp_path / "in", 2500, "cobalt")], root, workers=2)
+    engine = SearchEngine(root, warm=False)
+    reader = engine.snapshot().searcher.reader()
+    cache = PostingCache()
+    cache.warm(reader)
+    warmed = set(cache._lists)
+    assert {("body", "market"), ("body", "traders"), ("title", "cobalt"), ("title", "report")} <= warmed
+    assert all(len(ids) >= 2000 for ids, _ in cache._lists.values())
+    engine.close()
+    served = SearchEngine(root)
+    served.snapshot()
+    assert served.wait_warm(30) and served.warm
+    served.close()

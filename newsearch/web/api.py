@@ -8,11 +8,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from ..querylang import QueryError
 from ..search import SearchError, Snapshot
-from . import snapshot
+from . import engine, snapshot
 from .data import BadRequest, article_dict, facet_values_data, hit_dict, request_from_args, search_data, stats_data
 from .openapi import openapi_document
 
@@ -116,4 +116,5 @@ def _check_id(doc_id: str) -> None:
 def health() -> Any:
     """Whether the index is readable, its article count and build time (503 when not)."""
     stats = snapshot().stats()
-    return jsonify({"ok": True, "index": "readable", "articles": stats.articles, "built_at": stats.built_at})
+    return jsonify({"ok": True, "index": "readable", "articles": stats.articles, "built_at": stats.built_at,
+                    "warm": engine(current_app).warm})

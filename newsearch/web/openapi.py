@@ -61,7 +61,8 @@ STATS = _obj({
     "sources": {"type": "array", "items": _obj({"value": _STR, "count": _INT})},
     "built_at": _NSTR, "extractor": _NSTR, "whoosh": _NSTR, "build": {"type": "object"},
 })
-HEALTH = _obj({"ok": {"type": "boolean"}, "index": _STR, "articles": _INT, "built_at": _NSTR})
+HEALTH = _obj({"ok": {"type": "boolean"}, "index": _STR, "articles": _INT, "built_at": _NSTR,
+               "warm": {"type": "boolean"}})
 ERROR = _obj({"ok": {"type": "boolean", "enum": [False]}, "error": _STR, "errors": _STRS,
               "status": {"type": "integer", "minimum": 400, "maximum": 599}})
 
