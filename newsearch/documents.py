@@ -378,12 +378,12 @@ def _checked_id(doc_id: str) -> str:
 
 
 def _first_date(candidates: list[tuple[Any, str]]) -> tuple[datetime | None, str]:
-    problems = []
+    """The first candidate that reads as a date, and where it came from; undated when none does."""
     for value, where in candidates:
         try:
             return parse_date(value), where
-        except BadDate as exc:
-            problems.append(str(exc))
+        except BadDate:
+            continue
     return None, "none"
 
 

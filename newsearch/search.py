@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import qparser
-from whoosh.query import Every, Or, Query, Term
+from whoosh.query import AndNot, Every, Not, Or, Phrase, Prefix, Query, Term, Wildcard
 from whoosh.searching import Searcher
 
 from . import querylang
@@ -204,19 +204,18 @@ def parse_query(text: str, schema: Any, strict: bool) -> tuple[Query, CheckedQue
         problem = QueryProblem(f"could not read the query ({type(exc).__name__}); searched its words only", 0)
         if strict:
             raise QueryError([problem]) from exc
-        words = " ".join(checked.words) or "*"
+        words = " ".join(checked.words)
         plain = CheckedQuery(words, (*checked.problems, problem), checked.words)
-        return (_parser(schema).parse(words) if checked.words else Every()), plain
+        return (_parser(schema).parse(words) if words else Every()), plain
 
 
 def highlight_terms(query: Query) -> Terms:
     """The words, prefixes and phrases of a query's positive (not NOT-ed) parts."""
     words, prefixes, phrases = set(), [], []
     for q in _positive(query):
-        name = type(q).__name__
-        if name == "Phrase":
+        if isinstance(q, Phrase):
             phrases.append(tuple(w.lower() for w in q.words))
-        elif name in ("Prefix", "Wildcard"):
+        elif isinstance(q, (Prefix, Wildcard)):
             prefixes.append(str(q.text).rstrip("*").lower())
         elif isinstance(q, Term) and q.fieldname in ("title", "body"):
             words.add(str(q.text).lower())
@@ -224,16 +223,15 @@ def highlight_terms(query: Query) -> Terms:
 
 
 def _positive(query: Query) -> Iterator[Query]:
-    if type(query).__name__ in ("Not", "AndNot") and hasattr(query, "query"):
+    if isinstance(query, Not):
         return
-    if type(query).__name__ == "AndNot":
+    if isinstance(query, AndNot):
         yield from _positive(query.a)
-        return
-    if query.is_leaf():
+    elif query.is_leaf():
         yield query
-        return
-    for child in query.children():
-        yield from _positive(child)
+    else:
+        for child in query.children():
+            yield from _positive(child)
 
 
 # --- the per-thread view of one index generation ------------------------------------

@@ -63,7 +63,7 @@ def snapshot() -> Snapshot:
 def _start_timer() -> None:
     g.started = time.perf_counter()
     if (request.content_length or 0) > MAX_REQUEST_BYTES:
-        abort(413)
+        abort(413, f"request body is {request.content_length:,} bytes; the limit is {MAX_REQUEST_BYTES:,}")
 
 
 def _finish(response: Response) -> Response:

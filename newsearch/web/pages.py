@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, request
 from ..search import FACETS
 from . import snapshot
 from .data import BadRequest, article_dict, facet_values_data, search_data
-from .view import PAGE_ONLY, UrlState, timeline
+from .view import UrlState, timeline
 
 bp = Blueprint("pages", __name__)
 MORE_SIZE = 100
@@ -62,5 +62,3 @@ def render_markdown(text: str) -> str:
             md.inlinePatterns.deregister(name)
     return md.convert(text)
 
-
-__all__ = ["bp", "PAGE_ONLY"]
