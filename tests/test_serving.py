@@ -155,13 +155,17 @@ def test_killed_rebuilds_leave_the_old_index_serving(tmp_path: Path) -> None:
     rebuild([SEEDS], index, workers=1)
     live = current_dir(index)
     big = corpus_folder(tmp_path / "big", 3000, "nickel")
+    started = time.monotonic()
+    result = cli(str(SEEDS), str(big), "--index-dir", str(tmp_path / "timing"))
+    assert result.returncode == 0, result.stderr
+    full = time.monotonic() - started
     rng = random.Random(3)
     for _ in range(4):
         proc = subprocess.Popen([str(BIN / "newsearch"), "rebuild-index", str(big), "--index-dir", str(index)],
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.3, 3.0))
+        time.sleep(rng.uniform(0.1, 0.8) * full)  # somewhere inside the rebuild
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        assert proc.wait() == -signal.SIGKILL  # killed mid-way, not finished
         assert current_dir(index) == live
         engine = SearchEngine(index)
         assert engine.snapshot().search(SearchRequest(q="hamas")).total == 2
