@@ -18,7 +18,6 @@ from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
 from .dates import day_number
 from .documents import Document
 
-FACET_FIELDS = {"source": "f_source", "people": "f_person", "organizations": "f_org", "places": "f_place"}
 ROW_FIELD = "facets"
 FIELD_SEP, VALUE_SEP = "\x1e", "\x1f"  # never inside a name (normalised away)
 

@@ -7,7 +7,7 @@ Whoosh.
 
 from __future__ import annotations
 
-import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -441,8 +441,6 @@ def _by_time(timestamp: np.ndarray, mask: np.ndarray, limit: int, newest: bool) 
 
 
 def _replace_word(text: str, word: str, replacement: str) -> str:
-    import re
-
     return re.sub(rf"(?i)\b{re.escape(word)}\b", replacement, text)
 
 
@@ -557,6 +555,3 @@ class SearchEngine:
             snap.close()
         self._local = threading.local()
 
-
-def index_exists(root: Path) -> bool:
-    return os.path.islink(root / "current")

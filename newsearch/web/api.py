@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
-from ..querylang import QueryError
-from ..search import SearchError, Snapshot
+from ..search import Snapshot
 from . import engine, snapshot
-from .data import BadRequest, article_dict, facet_values_data, hit_dict, request_from_args, search_data, stats_data
+from .data import (
+    BadRequest,
+    article_dict,
+    facet_values_data,
+    hit_dict,
+    refused_as_bad_request,
+    request_from_args,
+    search_data,
+    stats_data,
+)
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -62,21 +71,12 @@ def export_csv() -> Response:
 
 def _export_rows(snap: Snapshot) -> Iterator[dict[str, Any]]:
     req = request_from_args(request.args)
-    try:
+    with refused_as_bad_request():  # the first hit is taken here so a bad query fails before streaming
         hits = snap.search_all(req, strict=True)
         first = next(hits, None)
-    except QueryError as exc:
-        raise BadRequest([f"query: {p}" for p in exc.problems]) from exc
-    except SearchError as exc:
-        raise BadRequest(exc.problems) from exc
     if first is None:
         return iter(())
-    return (_export_row(hit_dict(h)) for h in _chain(first, hits))
-
-
-def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
+    return (_export_row(hit_dict(h)) for h in itertools.chain([first], hits))
 
 
 def _export_row(hit: dict[str, Any]) -> dict[str, Any]:

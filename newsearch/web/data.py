@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -74,15 +75,22 @@ def _day(args: Mapping[str, str], name: str, errors: list[str]) -> date | None:
         return None
 
 
-def search_data(snapshot: Snapshot, args: MultiDict[str, str], strict: bool) -> dict[str, Any]:
-    """The search response: the API returns it as JSON, the page renders it."""
-    request = request_from_args(args)
+@contextmanager
+def refused_as_bad_request() -> Iterator[None]:
+    """The search layer's refusals (a bad query, a bound passed) as one BadRequest."""
     try:
-        results = snapshot.search(request, strict=strict)
+        yield
     except QueryError as exc:
         raise BadRequest([f"query: {p}" for p in exc.problems]) from exc
     except SearchError as exc:
         raise BadRequest(exc.problems) from exc
+
+
+def search_data(snapshot: Snapshot, args: MultiDict[str, str], strict: bool) -> dict[str, Any]:
+    """The search response: the API returns it as JSON, the page renders it."""
+    request = request_from_args(args)
+    with refused_as_bad_request():
+        results = snapshot.search(request, strict=strict)
     return results_dict(results)
 
 
@@ -135,12 +143,8 @@ def facet_values_data(snapshot: Snapshot, name: str, args: MultiDict[str, str]) 
     """Values of one facet by prefix, counted under the other filters of the query."""
     request = request_from_args(args)
     prefix = args.get("prefix", "")
-    try:
+    with refused_as_bad_request():
         facet = snapshot.facet_values(name, request, prefix=prefix)
-    except QueryError as exc:
-        raise BadRequest([f"query: {p}" for p in exc.problems]) from exc
-    except SearchError as exc:
-        raise BadRequest(exc.problems) from exc
     return {"ok": True, "name": name, "prefix": prefix, **facet_dict(facet)}
 
 
