@@ -1,23 +1,25 @@
-"""Per-generation arrays of facet values, read once from the index's posting lists.
+"""Per-generation arrays of facet values, read once from the index's stored facet rows.
 
-Facet counts and filters are then numpy operations over these arrays (``bincount`` and
-boolean masks) instead of Python loops over matching documents.  The arrays of one
-index generation are read-only and shared by every thread.
+Facet counts, filters and entity-field queries are then numpy operations over these arrays
+(``bincount``, boolean masks) instead of Python loops over matching documents.  The arrays
+of one index generation are read-only and shared by every thread.
 """
 
 from __future__ import annotations
 
 import bisect
-import threading
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh.reading import IndexReader
 
-from .schema import FIELD_SEP, ROW_FIELD, VALUE_SEP
+from .analysis import words
+from .facets import FACETS
+from .schema import FIELD_SEP, ROW_FIELD, ROW_FIXED, VALUE_SEP
 
 NO_DAY = np.iinfo(np.int32).min
+Resolve = Callable[[str, str], str | None]  # (facet name, stored value) -> shown value, or None to drop
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class FacetColumn:
     docs: np.ndarray  # int32, one entry per (document, value) pair
     value_ids: np.ndarray  # int32, parallel to docs
     sorted_lower: list[tuple[str, int]]  # (lower-cased value, value id), for prefix search
+    words: dict[str, frozenset[int]] = field(default_factory=dict)  # analysed word -> ids of values with it
+    spelled: dict[int, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # id -> word lists (aliases too)
+    sorted_words: list[str] = field(default_factory=list)
 
     def ids_of(self, names: list[str]) -> np.ndarray:
         """Value ids of the given names (unknown names are skipped)."""
@@ -47,6 +52,36 @@ class FacetColumn:
         """How many of the selected documents carry each value."""
         return np.bincount(self.value_ids[selected_docs[self.docs]], minlength=len(self.values))
 
+    def docs_mask(self, size: int, value_ids: np.ndarray) -> np.ndarray:
+        """Documents carrying any of the given value ids."""
+        out = np.zeros(size, dtype=bool)
+        if len(value_ids):
+            out[self.docs[np.isin(self.value_ids, value_ids)]] = True
+        return out
+
+    def matching(self, phrase: tuple[str, ...], prefix: bool = False) -> np.ndarray:
+        """Ids of the values (or their aliases) containing these words in order; with prefix the
+        last word is a prefix.  This is what ``place:japan`` or ``person:"nigel lawson"`` match."""
+        if not phrase:
+            return np.zeros(0, np.int32)
+        candidates = self._with_word(phrase[0], prefix and len(phrase) == 1)
+        for word in phrase[1:]:
+            candidates &= self._with_word(word, prefix and word is phrase[-1])
+        if len(phrase) > 1:
+            candidates = {v for v in candidates if any(_contains(s, phrase, prefix) for s in self.spelled[v])}
+        return np.array(sorted(candidates), dtype=np.int32)
+
+    def _with_word(self, word: str, prefix: bool) -> set[int]:
+        if not prefix:
+            return set(self.words.get(word, ()))
+        start = bisect.bisect_left(self.sorted_words, word)
+        found: set[int] = set()
+        for known in self.sorted_words[start:start + 5000]:
+            if not known.startswith(word):
+                break
+            found |= self.words[known]
+        return found
+
     def with_prefix(self, prefix: str, limit: int = 2000) -> list[int]:
         """Ids of the values whose any word starts with the prefix (case-insensitive)."""
         prefix = prefix.lower()
@@ -57,6 +92,15 @@ class FacetColumn:
                 break
             out.append(vid)
         return out
+
+
+def _contains(spelled: tuple[str, ...], phrase: tuple[str, ...], prefix: bool) -> bool:
+    n = len(phrase)
+    for i in range(len(spelled) - n + 1):
+        head, last = spelled[i:i + n - 1], spelled[i + n - 1]
+        if head == phrase[:-1] and (last.startswith(phrase[-1]) if prefix else last == phrase[-1]):
+            return True
+    return False
 
 
 def _find(values: list[str], name: str) -> int | None:
@@ -74,6 +118,7 @@ class Columns:
     timestamp: np.ndarray  # float64 seconds, -inf when undated
     title_length: np.ndarray  # float32 words
     body_length: np.ndarray  # float32 words
+    id_rank: np.ndarray  # int32: position of each document's id in sorted order (the last tie-break)
     facets: dict[str, FacetColumn]
 
     @property
@@ -81,18 +126,22 @@ class Columns:
         return int(self.live.sum())
 
 
-FACET_ORDER = ("source", "people", "organizations", "places")
+def load_columns(reader: IndexReader, resolve: Resolve | None = None,
+                 aliases: Callable[[str, str], list[str]] | None = None) -> Columns:
+    """Read the per-document facet rows into arrays (one column read per document).
 
-
-def load_columns(reader: IndexReader) -> Columns:
-    """Read the per-document facet rows into arrays (one column read per document)."""
+    ``resolve`` maps a stored entity value to the value shown (corpus-level resolution), and
+    ``aliases`` names what was merged into a value, so that field queries match those too.
+    """
     size = reader.doc_count_all()
     live = np.zeros(size, dtype=bool)
     live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
     day = np.full(size, NO_DAY, dtype=np.int32)
     stamp = np.full(size, -np.inf)
     lengths = np.zeros((2, size), dtype=np.float32)
-    pairs: dict[str, tuple[dict[str, int], list[int], list[int]]] = {n: ({}, [], []) for n in FACET_ORDER}
+    ids = [""] * size
+    pairs: dict[str, tuple[dict[str, int], list[int], list[int]]] = {s.name: ({}, [], []) for s in FACETS}
+    fixed = len(ROW_FIXED)
     for sub, offset in reader.leaf_readers():
         column = sub.column_reader(ROW_FIELD)
         for local in range(sub.doc_count_all()):
@@ -101,11 +150,22 @@ def load_columns(reader: IndexReader) -> Columns:
             if row[0]:
                 day[docnum], stamp[docnum] = int(row[0]), float(row[1])
             lengths[0, docnum], lengths[1, docnum] = float(row[2]), float(row[3])
-            _add(pairs["source"], docnum, [row[4]] if row[4] else [])
-            for name, field in zip(FACET_ORDER[1:], row[5:8], strict=True):
-                _add(pairs[name], docnum, field.split(VALUE_SEP) if field else [])
-    facets = {name: _facet(*pairs[name]) for name in FACET_ORDER}
-    return Columns(size, live, day, stamp, lengths[0], lengths[1], facets)
+            ids[docnum] = row[4]
+            for spec, cell in zip(FACETS, row[fixed:], strict=True):
+                values = cell.split(VALUE_SEP) if cell else []
+                if resolve is not None and spec.is_entity:
+                    values = list(dict.fromkeys(v for v in (resolve(spec.name, x) for x in values) if v))
+                _add(pairs[spec.name], docnum, values)
+    facets = {spec.name: _facet(*pairs[spec.name], aliases=(lambda v, n=spec.name: aliases(n, v)) if aliases else None)
+              for spec in FACETS}
+    return Columns(size, live, day, stamp, lengths[0], lengths[1], _ranks(ids), facets)
+
+
+def _ranks(ids: list[str]) -> np.ndarray:
+    order = np.argsort(np.array(ids, dtype=object), kind="stable")
+    ranks = np.empty(len(ids), dtype=np.int32)
+    ranks[order] = np.arange(len(ids), dtype=np.int32)
+    return ranks
 
 
 def _add(pairs: tuple[dict[str, int], list[int], list[int]], docnum: int, values: list[str]) -> None:
@@ -116,58 +176,26 @@ def _add(pairs: tuple[dict[str, int], list[int], list[int]], docnum: int, values
         value_ids.append(vid)
 
 
-def _facet(ids: dict[str, int], docs: list[int], value_ids: list[int]) -> FacetColumn:
+def _facet(ids: dict[str, int], docs: list[int], value_ids: list[int],
+           aliases: Callable[[str], list[str]] | None = None) -> FacetColumn:
     """A facet column with its values sorted (for look-up by bisection) and ids renumbered to match."""
     values = sorted(ids)
     renumber = np.zeros(len(ids), dtype=np.int32)
     for new, value in enumerate(values):
         renumber[ids[value]] = new
     keyed = []
+    by_word: dict[str, set[int]] = {}
+    spelled: dict[int, tuple[tuple[str, ...], ...]] = {}
     for vid, value in enumerate(values):
         lower = value.lower()
         keyed.append((lower, vid))
         keyed.extend((word, vid) for word in lower.replace("-", " ").split()[1:])
+        forms = tuple(tuple(words(name)) for name in [value, *(aliases(value) if aliases else [])])
+        spelled[vid] = forms
+        for form in forms:
+            for word in form:
+                by_word.setdefault(word, set()).add(vid)
     keyed.sort()
-    return FacetColumn(values, np.array(docs, dtype=np.int32), renumber[np.array(value_ids, dtype=np.int32)]
-                       if value_ids else np.zeros(0, np.int32), keyed)
-
-
-class GenerationCache:
-    """The facet arrays and decoded posting lists of the latest index generation, shared by all threads."""
-
-    def __init__(self, warm: bool = True) -> None:
-        self._lock = threading.Lock()
-        self._key: Any = None
-        self._columns: Columns | None = None
-        self._postings: Any = None
-        self._warm = warm
-        self.warmed = threading.Event()
-
-    def get(self, key: Any, reader: IndexReader, open_reader: Any = None) -> tuple[Columns, Any]:
-        """This generation's arrays; the first call for a generation loads them and starts its warm-up.
-
-        ``open_reader`` gives the warm-up thread a reader of its own (readers are not shared across threads).
-        """
-        from .executor import PostingCache
-
-        with self._lock:
-            if key != self._key or self._columns is None:
-                self._columns = load_columns(reader)
-                self._postings = PostingCache()
-                self._key = key
-                self.warmed = threading.Event()
-                if self._warm and open_reader is not None:
-                    threading.Thread(target=_warm_up, args=(self._postings, open_reader, self.warmed),
-                                     daemon=True, name="newsearch-warm-up").start()
-                else:
-                    self.warmed.set()
-            return self._columns, self._postings
-
-
-def _warm_up(postings: Any, open_reader: Any, done: threading.Event) -> None:
-    reader = open_reader()
-    try:
-        postings.warm(reader)
-    finally:
-        reader.close()
-        done.set()
+    pair_ids = renumber[np.array(value_ids, dtype=np.int32)] if value_ids else np.zeros(0, np.int32)
+    return FacetColumn(values, np.array(docs, dtype=np.int32), pair_ids, keyed,
+                       {w: frozenset(v) for w, v in by_word.items()}, spelled, sorted(by_word))

@@ -18,6 +18,8 @@ class Setting:
 
 SETTINGS = (
     Setting("NEWSEARCH_INDEX_DIR", "index", "Folder of the search index (built by `newsearch rebuild-index`)."),
+    Setting("NEWSEARCH_QUERY_SECONDS", "2", "Time budget of one search; past it the request answers 503 "
+            "\"query too expensive\"."),
 )
 
 
@@ -30,3 +32,8 @@ def setting(name: str) -> str:
 def default_index_dir() -> Path:
     """Where the index lives unless told otherwise."""
     return Path(setting("NEWSEARCH_INDEX_DIR"))
+
+
+def query_seconds() -> float:
+    """The time budget of one search, in seconds."""
+    return float(setting("NEWSEARCH_QUERY_SECONDS"))

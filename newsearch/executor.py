@@ -1,219 +1,180 @@
-"""Evaluating a parsed Whoosh query over numpy arrays instead of Whoosh's per-document matchers.
+"""Evaluating a query tree over numpy arrays: matches and BM25 scores for every document at once.
 
-Whoosh's matchers step through matching documents one Python call at a time: about 3 s for a
-query matching 60% of 106,000 articles. Here a term's posting list is decoded a block at a
-time (ids are delta-encoded per block, so one ``cumsum`` per block) and cached per index
-generation; AND / OR / NOT become boolean masks and BM25 scores are computed as arrays.
-Phrases and any query type not handled here fall back to Whoosh's own matcher, restricted
-to the candidates the arrays already allow.
-
-This reads Whoosh's on-disk block layout (whoosh3 3.54.0, pinned exactly); tests compare
-every posting list read here with Whoosh's own matcher.
+A term's postings come decoded from ``postings`` (cached per generation); AND / OR / NOT are
+boolean masks and BM25 is computed as arrays.  An unquoted word matches every indexed form
+with its stem (``vocabulary``), scored as one term; a phrase is the AND of its words, checked
+by positions over those candidates only; a field query on an entity facet (``place:japan``)
+matches the facet values, exactly as the facet counts them.
 """
 
 from __future__ import annotations
 
 import math
-import random
-import threading
-from collections import Counter, OrderedDict
-from typing import Any
+import time
 
 import numpy as np
-from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.reading import IndexReader, TermNotFound
+from whoosh.reading import IndexReader
 
+from . import querylang as ql
 from .columns import Columns
-from .schema import words
+from .facets import by_query_field
+from .postings import PositionCache, PostingCache
+from .results import TooExpensive
+from .vocabulary import Vocabulary
 
 K1, B = 1.2, 0.75
-FIELD_BOOST = {"title": 2.0, "body": 1.0}
-MAX_EXPANSION = 512
-CACHE_POSTINGS = 7_000_000  # about 56 MB per process; the warm-up fills most of it
-WARM_POSTINGS = CACHE_POSTINGS  # the warm-up fills the cache, so serving does not grow it
-WARM_MIN_FREQUENCY = 2_000  # shorter lists decode in under 2 ms when first asked for
-WARM_SAMPLE = 400
-
-
-class PostingCache:
-    """Decoded posting lists (docnums, term frequencies) of one index generation, least recently used out."""
-
-    def __init__(self, limit: int = CACHE_POSTINGS) -> None:
-        self._lists: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._held = 0
-        self._limit = limit
-        self._lock = threading.Lock()
-
-    def warm(self, reader: IndexReader, budget: int = WARM_POSTINGS) -> None:
-        """Decode the most frequent title and body terms ahead of need (a generation's warm-up).
-
-        Candidates come from a sample of documents: walking the whole lexicon costs a file
-        look-up per term (seconds on a large index).
-        """
-        live = list(reader.all_doc_ids())
-        if len(live) < WARM_MIN_FREQUENCY:
-            return
-        sample = random.Random(0).sample(live, min(WARM_SAMPLE, len(live)))
-        seen: Counter[str] = Counter()
-        for docnum in sample:
-            meta = reader.stored_fields(docnum)["meta"]
-            seen.update(set(words(meta["title"] + " " + meta["body"])))
-        threshold = WARM_MIN_FREQUENCY * len(sample) / len(live) / 2
-        candidates = [word for word, count in seen.items() if count >= threshold]
-        by_frequency = sorted(((reader.doc_frequency(field, word), field, word)
-                               for field in FIELD_BOOST for word in candidates), reverse=True)
-        spent = 0
-        for frequency, field, word in by_frequency:
-            if frequency < WARM_MIN_FREQUENCY or spent + frequency > budget:
-                break
-            self.get(reader, field, word)
-            spent += frequency
-
-    def get(self, reader: IndexReader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        key = (field, text)
-        with self._lock:
-            found = self._lists.get(key)
-            if found is not None:
-                self._lists.move_to_end(key)
-                return found
-        found = read_postings(reader, field, text)
-        with self._lock:
-            self._lists[key] = found
-            self._held += len(found[0])
-            while self._held > self._limit and len(self._lists) > 1:
-                _, (ids, _) = self._lists.popitem(last=False)
-                self._held -= len(ids)
-        return found
-
-
-def read_postings(reader: IndexReader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """All (docnum, weight) postings of a term across segments, deleted documents included."""
-    ids_parts, weight_parts = [], []
-    for sub, offset in reader.leaf_readers():
-        try:
-            matcher = sub._terms.matcher(field, sub._text_to_bytes(field, text), sub.schema[field].format)
-        except (TermNotFound, KeyError):
-            continue
-        ids, weights = _decode(matcher)
-        ids_parts.append((ids + offset).astype(np.int32))
-        weight_parts.append(weights)
-    if not ids_parts:
-        return np.zeros(0, np.int32), np.zeros(0, np.float32)
-    return np.concatenate(ids_parts), np.concatenate(weight_parts)
-
-
-def _decode(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(matcher, W3LeafMatcher):  # inlined short lists
-        ids, weights = [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
-    id_blocks, weight_blocks = [], []
-    while True:
-        matcher._read_data()
-        deltas, weights, _ = matcher._data
-        id_blocks.append(np.cumsum(np.array(deltas, dtype=np.int64)))
-        count = len(deltas)
-        if weights is None:
-            weight_blocks.append(np.ones(count, np.float32))
-        elif isinstance(weights, float):
-            weight_blocks.append(np.full(count, weights, np.float32))
-        else:
-            weight_blocks.append(np.asarray(weights, dtype=np.float32))
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
-    return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+TEXT_FIELDS = ("title", "body")
+SHIFT = 21  # positions below 2**21 (2 million words) pack beside the document number
 
 
 class Evaluator:
-    """Matches and BM25 scores of a query, as arrays over the documents of one snapshot."""
+    """Matches and scores of query trees over the documents of one snapshot."""
 
-    def __init__(self, searcher: Any, columns: Columns, cache: PostingCache) -> None:
-        self.searcher = searcher
-        self.reader = searcher.reader()
+    def __init__(self, reader: IndexReader, columns: Columns, postings: PostingCache, positions: PositionCache,
+                 vocabulary: Vocabulary, boosts: dict[str, float], deadline: float | None = None) -> None:
+        self.reader = reader
         self.columns = columns
-        self.cache = cache
+        self.postings = postings
+        self.positions = positions
+        self.vocabulary = vocabulary
+        self.boosts = boosts
         self.n = columns.size
+        self.deadline = deadline
         live = max(columns.live_count, 1)
         self.avg = {"title": max(float(columns.title_length.sum()) / live, 1.0),
                     "body": max(float(columns.body_length.sum()) / live, 1.0)}
 
-    def run(self, query: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+    def run(self, tree: ql.Node, deadline: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(mask of matching live documents, relevance scores)."""
-        mask, score = self._eval(query)
+        self.deadline = deadline
+        mask, score = self._eval(tree)
         return mask & self.columns.live, score
 
-    def _eval(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
-        if isinstance(q, wq.Every):
-            return self.columns.live.copy(), np.zeros(self.n, np.float32)
-        if q is wq.NullQuery:
-            return np.zeros(self.n, bool), np.zeros(self.n, np.float32)
-        if isinstance(q, wq.Term):
-            return self._term(q.fieldname, q.text, q.boost)
-        if isinstance(q, wq.AndNot):
-            mask, score = self._eval(q.a)
-            return mask & ~self._eval(q.b)[0], score
-        if isinstance(q, wq.Not):
-            return ~self._eval(q.query)[0], np.zeros(self.n, np.float32)
-        if isinstance(q, wq.And):
-            return self._combine(q.children(), all_of=True)
-        if isinstance(q, wq.Or):
-            return self._combine(q.children(), all_of=False)
-        if isinstance(q, wq.Prefix):
-            return self._prefix(q)
-        return self._fallback(q)
+    def _check_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TooExpensive("query too expensive: it did not finish within its time budget; "
+                               "use fewer common words or phrases, or add a filter")
 
-    def _combine(self, children: Any, all_of: bool) -> tuple[np.ndarray, np.ndarray]:
-        mask = np.ones(self.n, bool) if all_of else np.zeros(self.n, bool)
+    def _eval(self, node: ql.Node) -> tuple[np.ndarray, np.ndarray]:
+        self._check_time()
+        if isinstance(node, ql.All):
+            return self.columns.live.copy(), np.zeros(self.n, np.float32)
+        if isinstance(node, ql.Not):
+            return ~self._eval(node.child)[0], np.zeros(self.n, np.float32)
+        if isinstance(node, (ql.And, ql.Or)):
+            return self._combine(node)
+        if node.field is not None and node.field not in TEXT_FIELDS:
+            return self._facet_field(node), np.zeros(self.n, np.float32)
+        fields = TEXT_FIELDS if node.field is None else (node.field,)
+        if isinstance(node, ql.Phrase):
+            return self._phrase(node, fields)
+        if isinstance(node, ql.Prefix):
+            return self._each_field(fields, lambda f: self.vocabulary.with_prefix(f, node.text))
+        return self._each_field(fields, lambda f: self._forms(f, node))
+
+    def _forms(self, field: str, node: ql.Word) -> list[str]:
+        return [node.text] if node.exact else self.vocabulary.variants(field, node.text)
+
+    def _combine(self, node: ql.And | ql.Or) -> tuple[np.ndarray, np.ndarray]:
+        all_of = isinstance(node, ql.And)
+        # A NOT child of an AND only removes documents: evaluate it as a mask, never as "everything".
+        mask = self.columns.live.copy() if all_of else np.zeros(self.n, bool)
         score = np.zeros(self.n, np.float32)
-        for child in children:
+        for child in node.children:
             child_mask, child_score = self._eval(child)
             mask = (mask & child_mask) if all_of else (mask | child_mask)
             score += child_score
         return mask, np.where(mask, score, 0).astype(np.float32)
 
-    def _term(self, field: str, text: Any, boost: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        ids, tf = self.cache.get(self.reader, field, str(text))
+    def _each_field(self, fields: tuple[str, ...], forms: object) -> tuple[np.ndarray, np.ndarray]:
         mask = np.zeros(self.n, bool)
-        mask[ids] = True
         score = np.zeros(self.n, np.float32)
-        weight = FIELD_BOOST.get(field)
-        if weight and len(ids):
-            lengths = (self.columns.title_length if field == "title" else self.columns.body_length)[ids]
-            df = len(ids)
-            idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
-            norm = K1 * (1 - B + B * lengths / self.avg[field])
-            score[ids] = weight * boost * idf * tf * (K1 + 1) / (tf + norm)
+        for field in fields:
+            ids, tf = self._merged(field, forms(field))  # type: ignore[operator]
+            mask[ids] = True
+            score[ids] += self._bm25(field, ids, tf)
         return mask, score
 
-    def _prefix(self, q: wq.Prefix) -> tuple[np.ndarray, np.ndarray]:
-        terms = []
-        for i, term in enumerate(self.reader.expand_prefix(q.fieldname, q.text)):
-            if i >= MAX_EXPANSION:
-                break
-            terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-        return self._combine([wq.Term(q.fieldname, t) for t in terms], all_of=False)
+    def _merged(self, field: str, forms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The postings of several forms as one term: frequencies added per document."""
+        lists = [self.postings.get(self.reader, field, form) for form in forms]
+        lists = [x for x in lists if len(x[0])]
+        if not lists:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        if len(lists) == 1:
+            return lists[0]
+        ids, inverse = np.unique(np.concatenate([x[0] for x in lists]), return_inverse=True)
+        tf = np.bincount(inverse, weights=np.concatenate([x[1] for x in lists])).astype(np.float32)
+        return ids.astype(np.int32), tf
 
-    def _fallback(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
-        """Phrases and anything else: candidates from the arrays, checked by Whoosh's matcher."""
+    def _bm25(self, field: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        if not len(ids):
+            return np.zeros(0, np.float32)
+        lengths = (self.columns.title_length if field == "title" else self.columns.body_length)[ids]
+        df = len(ids)
+        idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        norm = K1 * (1 - B + B * lengths / self.avg[field])
+        return (self.boosts.get(field, 1.0) * idf * tf * (K1 + 1) / (tf + norm)).astype(np.float32)
+
+    def _phrase(self, node: ql.Phrase, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         mask = np.zeros(self.n, bool)
-        ids = np.fromiter(q.matcher(self.searcher).all_ids(), dtype=np.int64)
-        mask[ids] = True
         score = np.zeros(self.n, np.float32)
-        for term in q.terms():
-            score += self._term(term[0], term[1])[1]
-        return mask, np.where(mask, score, 0).astype(np.float32)
+        for field in fields:
+            postings = [self.postings.get(self.reader, field, w) for w in node.words]
+            candidates = np.ones(self.n, bool)
+            for ids, _ in postings:
+                here = np.zeros(self.n, bool)
+                here[ids] = True
+                candidates &= here
+            found = self._in_order(field, node.words, candidates)
+            mask |= found
+            for ids, tf in postings:
+                keep = found[ids]
+                score[ids[keep]] += self._bm25(field, ids, tf)[keep]
+        return mask, score
+
+    def _in_order(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
+        """Candidates where the words stand next to each other, in order (checked on positions)."""
+        found = np.zeros(self.n, bool)
+        if not candidates.any():
+            return found
+        keys: np.ndarray | None = None
+        for offset, word in enumerate(words):
+            self._check_time()
+            docs, places = self.positions.get(self.reader, field, word)
+            inside = candidates[docs]
+            these = np.unique((docs[inside] << SHIFT) | (places[inside].astype(np.int64) - offset + 2**20))
+            keys = these if keys is None else np.intersect1d(keys, these, assume_unique=True)
+            if not len(keys):
+                return found
+        found[(keys >> SHIFT).astype(np.int64)] = True  # type: ignore[operator]
+        return found
+
+    def _facet_field(self, node: ql.Word | ql.Phrase | ql.Prefix) -> np.ndarray:
+        spec = by_query_field(node.field or "")
+        if spec is None:
+            return np.zeros(self.n, bool)
+        column = self.columns.facets[spec.name]
+        if isinstance(node, ql.Word):
+            ids = column.matching((node.text,))
+        elif isinstance(node, ql.Phrase):
+            ids = column.matching(node.words)
+        else:
+            ids = column.matching((node.text,), prefix=True)
+        return column.docs_mask(self.n, ids)
 
 
-def top(score: np.ndarray, mask: np.ndarray, limit: int) -> list[int]:
-    """Document numbers of the best `limit` scores among the mask, best first (ties: lower docnum)."""
+def top(keys: list[np.ndarray], mask: np.ndarray, limit: int) -> np.ndarray:
+    """Document numbers of the mask in the order of the keys (lexsort order: last key first), the first `limit`.
+
+    Exact under ties: every document tied with the last one kept is sorted with the rest, so a page of
+    any size is a slice of one total order.
+    """
     docs = np.flatnonzero(mask)
+    primary = keys[-1][docs]
     if limit < docs.size:
-        keep = np.argpartition(-score[docs], limit)[:limit]
+        cut = np.partition(primary, limit - 1)[limit - 1]
+        keep = primary <= cut
         docs = docs[keep]
-    order = np.lexsort((docs, -score[docs]))
-    return docs[order].tolist()
+    order = np.lexsort([k[docs] for k in keys])
+    return docs[order][:limit]

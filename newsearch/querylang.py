@@ -1,23 +1,31 @@
-"""The query language: checking a query string before Whoosh sees it.
+"""The query language: a query string checked, repaired and parsed once into a tree.
 
-Whoosh's parser never raises: it silently drops what it does not understand.  So a query
-is first read by our own small lexer, which names every problem with its position.  The
-API refuses a query with problems (``strict``); the page repairs it, searches what is left
-and shows the problems as warnings (``lenient``).
+Our own small lexer names every problem with its position.  The API refuses a query with
+problems (``strict``); the page repairs it, searches what is left and shows the problems as
+warnings (``lenient``).  The repaired text is then parsed into a small tree of frozen nodes
+(``Word``, ``Phrase``, ``Prefix``, ``And``, ``Or``, ``Not``, ``All``) that each engine
+translates: no engine's own query parser is involved.
+
+Precedence: ``NOT`` binds tightest, then ``OR``, then ``AND`` (written or implied), so
+``oil OR gas prices`` means ``(oil OR gas) AND prices``.  Unquoted words match their
+inflections; words in quotes match exactly as written.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Union
+
+from .analysis import query_words
+from .facets import query_fields
 
 MAX_QUERY_LENGTH = 500
 MAX_QUERY_TERMS = 40
-FIELDS = {
-    "title": "title", "body": "body", "text": "body", "source": "source",
-    "person": "person", "people": "person", "org": "org", "organization": "org", "organisation": "org",
-    "place": "place", "location": "place",
-}
+FIELDS = query_fields()
+_TYPOGRAPHIC = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"', "＂": '"',
+                              "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
+                              "–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "﹣": "-", "－": "-"})
 OPERATORS = {"AND", "OR", "NOT"}
 _TOKEN_RE = re.compile(r'"|\(|\)|[^\s"()]+')
 _FIELD_RE = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
@@ -56,8 +64,10 @@ def check(query: str) -> CheckedQuery:
     """Find the problems of a query and the repaired text (problems removed).
 
     A repair can expose another problem ('+OR' leaves a bare OR), so the repaired text is
-    checked again until it is clean.
+    checked again until it is clean.  Typographic quotes, apostrophes and dashes count as
+    their ASCII forms.
     """
+    query = query.translate(_TYPOGRAPHIC)
     result = _check_once(query)
     for _ in range(4):
         again = _check_once(result.text)
@@ -139,7 +149,7 @@ def _check_terms(tokens: list[tuple[str, int]], keep: list[bool], problems: list
             name, term = field.group(1), field.group(2)
             if name.lower() not in FIELDS:
                 problems.append(QueryProblem(
-                    f"unknown field {name!r}: use one of title, source, person, org, place", pos))
+                    f"unknown field {name!r}: use one of {', '.join(sorted(set(FIELDS.values())))}", pos))
                 tokens[i] = (t.replace(":", " ", 1), pos)
             if not term and not (i + 1 < len(tokens) and tokens[i + 1][0] in '"('):
                 keep[i] = False
@@ -226,3 +236,167 @@ def _join(tokens: list[tuple[str, int]], keep: list[bool]) -> str:
         out.append((glue if out else "") + t)
         last_end = pos + len(t)
     return "".join(out)
+
+
+# --- the query tree -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word; ``field`` None means title and body. Exact words (quoted) skip inflections."""
+
+    field: str | None
+    text: str
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words in this order, each exactly as written."""
+
+    field: str | None
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """Any word starting with ``text`` (from ``text*``)."""
+
+    field: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True)
+class All:
+    """Every article (a search with filters only)."""
+
+
+Node = Union[Word, Phrase, Prefix, And, Or, Not, All]  # noqa: UP007 - a runtime alias
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query read once: its tree, what had to be repaired, and its plain words."""
+
+    tree: Node
+    problems: tuple[QueryProblem, ...]
+    words: tuple[str, ...]
+
+
+def parse(text: str, strict: bool) -> ParsedQuery:
+    """Check, repair and parse a query; strict raises QueryError on any problem."""
+    checked = check(text)
+    if strict and checked.problems:
+        raise QueryError(list(checked.problems))
+    tree = _Parser(checked.text).parse() if checked.text.strip() else All()
+    if isinstance(tree, All) and text.strip() and strict:
+        raise QueryError([QueryProblem("nothing to search for", 0)])
+    return ParsedQuery(tree, checked.problems, checked.words)
+
+
+def positive_leaves(node: Node) -> list[Word | Phrase | Prefix]:
+    """The words, phrases and prefixes that a match must or may contain (not the NOT-ed ones)."""
+    if isinstance(node, (Word, Phrase, Prefix)):
+        return [node]
+    if isinstance(node, (And, Or)):
+        return [leaf for child in node.children for leaf in positive_leaves(child)]
+    return []
+
+
+class _Parser:
+    """Recursive descent over the repaired text: and_expr := or_expr ([AND] or_expr)*."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = [m.group() for m in _TOKEN_RE.finditer(text)]
+        self.i = 0
+
+    def parse(self) -> Node:
+        node = self._and(None)
+        return node if node is not None else All()
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def _and(self, field: str | None) -> Node | None:
+        parts: list[Node] = []
+        while (token := self._peek()) is not None and token != ")":
+            if token in ("AND", "OR"):  # a stray operator (the checker removes these)
+                self.i += 1
+                continue
+            node = self._or(field)
+            if node is not None:
+                parts.append(node)
+        return _combine(And, parts)
+
+    def _or(self, field: str | None) -> Node | None:
+        parts = [self._unary(field)]
+        while self._peek() == "OR":
+            self.i += 1
+            parts.append(self._unary(field))
+        return _combine(Or, [p for p in parts if p is not None])
+
+    def _unary(self, field: str | None) -> Node | None:
+        if self._peek() == "NOT":
+            self.i += 1
+            child = self._unary(field)
+            return Not(child) if child is not None else None
+        return self._primary(field)
+
+    def _primary(self, field: str | None) -> Node | None:
+        token = self._peek()
+        if token is None:
+            return None
+        self.i += 1
+        match = _FIELD_RE.match(token)
+        if match and match.group(1).lower() in FIELDS:
+            field, token = FIELDS[match.group(1).lower()], match.group(2)
+            if not token:
+                return self._primary(field)
+        if token == "(":
+            node = self._and(field)
+            if self._peek() == ")":
+                self.i += 1
+            return node
+        if token == '"':
+            return self._quoted(field)
+        return _leaf(field, token, exact=False)
+
+    def _quoted(self, field: str | None) -> Node | None:
+        found: list[str] = []
+        while (token := self._peek()) is not None and token != '"':
+            found.extend(query_words(token))
+            self.i += 1
+        self.i += 1  # the closing quote
+        if not found:
+            return None
+        return Word(field, found[0], exact=True) if len(found) == 1 else Phrase(field, tuple(found))
+
+
+def _leaf(field: str | None, token: str, exact: bool) -> Node | None:
+    if token.endswith("*") and _good_wildcard(token):
+        return Prefix(field, token[:-1].lower())
+    found = query_words(token)
+    if not found:
+        return None
+    return Word(field, found[0], exact) if len(found) == 1 else Phrase(field, tuple(found))
+
+
+def _combine(kind: type[And] | type[Or], parts: list[Node]) -> Node | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else kind(tuple(parts))

@@ -1,237 +1,52 @@
-"""Searching the index: queries, filters, disjunctive facets, highlights, paging.
+"""The Whoosh engine: queries, filters, disjunctive facets, highlights and paging over one index.
 
-Whoosh finds and scores matching documents; the facet arrays in ``columns`` count and
-filter them.  Everything returned is a plain frozen dataclass: the web layer never sees
-Whoosh.
+Queries arrive as ``querylang`` trees and are evaluated over numpy arrays (``executor``);
+facet counts and filters are numpy operations over the generation's columns.  Everything
+returned is a plain value from ``results``: the web layer never sees Whoosh.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import qparser
-from whoosh.query import AndNot, Every, Not, Or, Phrase, Prefix, Query, Term, Wildcard
 from whoosh.searching import Searcher
 
 from . import querylang
-from .columns import NO_DAY, Columns, GenerationCache
+from .columns import NO_DAY, Columns
+from .config import query_seconds
 from .dates import day_from_number, day_number
 from .executor import Evaluator, top
+from .facets import ENTITY_FACETS, FACETS, NAMES
+from .generation import GenerationCache
 from .highlight import Terms, highlight_all, snippets
 from .indexer import build_info, current_dir, open_current
-from .querylang import CheckedQuery, QueryError, QueryProblem
+from .querylang import ParsedQuery
+from .results import (
+    FACET_SEARCH_SIZE,
+    FACET_SIZE,
+    MAX_FACET_PAGE,
+    Article,
+    DateBucket,
+    DateFacet,
+    Facet,
+    FacetValue,
+    Hit,
+    NotFound,
+    SearchError,
+    SearchRequest,
+    SearchResults,
+    Stats,
+)
 
-FACETS = ("source", "people", "organizations", "places")
-SORTS = ("relevance", "newest", "oldest")
-MAX_PER_PAGE = 100
-MAX_DEPTH = 10_000
-MAX_FILTER_VALUES = 50
-FACET_SIZE = 10
-FACET_SEARCH_SIZE = 20
-
-
-class SearchError(ValueError):
-    """A request the search layer refuses; ``problems`` say what and where."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or [message]
-
-
-class NotFound(LookupError):
-    """No such article or facet."""
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """What a user asked for. Filters of one facet combine with OR, different facets with AND."""
-
-    q: str = ""
-    page: int = 1
-    per_page: int = 10
-    sort: str = "relevance"
-    date_from: date | None = None
-    date_to: date | None = None
-    source: tuple[str, ...] = ()
-    people: tuple[str, ...] = ()
-    organizations: tuple[str, ...] = ()
-    places: tuple[str, ...] = ()
-
-    def selections(self) -> dict[str, tuple[str, ...]]:
-        return {"source": self.source, "people": self.people, "organizations": self.organizations,
-                "places": self.places}
-
-    def validate(self) -> None:
-        """Raise SearchError naming every parameter out of bounds."""
-        problems = []
-        if self.page < 1:
-            problems.append(f"page must be 1 or more, not {self.page}")
-        if not 1 <= self.per_page <= MAX_PER_PAGE:
-            problems.append(f"per_page must be between 1 and {MAX_PER_PAGE}, not {self.per_page}")
-        elif self.page * self.per_page > MAX_DEPTH:
-            problems.append(f"page {self.page} is too deep: results are available up to number {MAX_DEPTH:,}"
-                            " (narrow the query or use the export)")
-        if self.sort not in SORTS:
-            problems.append(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}")
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            problems.append(f"from ({self.date_from}) is after to ({self.date_to})")
-        for name, values in self.selections().items():
-            if len(values) > MAX_FILTER_VALUES:
-                problems.append(f"{len(values)} {name} filters; the limit is {MAX_FILTER_VALUES}")
-        if problems:
-            raise SearchError("; ".join(problems), problems)
-
-
-@dataclass(frozen=True)
-class FacetValue:
-    value: str
-    count: int
-    selected: bool
-
-
-@dataclass(frozen=True)
-class Facet:
-    name: str
-    values: tuple[FacetValue, ...]
-    truncated: bool
-
-
-@dataclass(frozen=True)
-class DateBucket:
-    value: str  # first day of the bucket, ISO
-    end: str  # last day of the bucket, ISO
-    count: int
-
-
-@dataclass(frozen=True)
-class DateFacet:
-    interval: str  # day, week, month or year
-    values: tuple[DateBucket, ...]
-    undated: int
-
-
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    title: str
-    title_html: str
-    published: str | None
-    source: str | None
-    url: str
-    author: str
-    snippets: tuple[str, ...]
-    people: tuple[str, ...]
-    organizations: tuple[str, ...]
-    places: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SearchResults:
-    request: SearchRequest
-    total: int
-    pages: int
-    hits: tuple[Hit, ...]
-    date: DateFacet
-    facets: dict[str, Facet]
-    warnings: tuple[str, ...] = ()
-    suggestion: str | None = None
-
-
-@dataclass(frozen=True)
-class Article:
-    id: str
-    title: str
-    body: str
-    original: str
-    published: str | None
-    source: str | None
-    url: str
-    author: str
-    people: tuple[str, ...]
-    organizations: tuple[str, ...]
-    places: tuple[str, ...]
-    mentions: tuple[tuple[str, int, int, str], ...]
-    date_from: str
-    source_from: str
-    extractor: str
-    related: tuple[Hit, ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class Stats:
-    articles: int
-    first_day: str | None
-    last_day: str | None
-    undated: int
-    sources: tuple[FacetValue, ...]
-    built_at: str | None
-    build: dict[str, Any]
-
-
-# --- queries --------------------------------------------------------------------
-
-
-def _parser(schema: Any) -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.AndGroup)
-    parser.remove_plugin_class(qparser.RangePlugin)
-    parser.remove_plugin_class(qparser.BoostPlugin)
-    parser.add_plugin(qparser.FieldAliasPlugin({
-        "body": ["text"], "person": ["people"], "org": ["organization", "organisation"], "place": ["location"],
-    }))
-    return parser
-
-
-def parse_query(text: str, schema: Any, strict: bool) -> tuple[Query, CheckedQuery]:
-    """The Whoosh query for a query string; strict raises QueryError on any problem."""
-    checked = querylang.check(text)
-    if strict and checked.problems:
-        raise QueryError(list(checked.problems))
-    if not checked.text.strip():
-        if text.strip() and strict:
-            raise QueryError([QueryProblem("nothing to search for", 0)])
-        return Every(), checked
-    try:
-        return _parser(schema).parse(checked.text), checked
-    except Exception as exc:  # Whoosh's parser has no error type of its own; never let it escape
-        problem = QueryProblem(f"could not read the query ({type(exc).__name__}); searched its words only", 0)
-        if strict:
-            raise QueryError([problem]) from exc
-        words = " ".join(checked.words)
-        plain = CheckedQuery(words, (*checked.problems, problem), checked.words)
-        return (_parser(schema).parse(words) if words else Every()), plain
-
-
-def highlight_terms(query: Query) -> Terms:
-    """The words, prefixes and phrases of a query's positive (not NOT-ed) parts."""
-    words, prefixes, phrases = set(), [], []
-    for q in _positive(query):
-        if isinstance(q, Phrase):
-            phrases.append(tuple(w.lower() for w in q.words))
-        elif isinstance(q, (Prefix, Wildcard)):
-            prefixes.append(str(q.text).rstrip("*").lower())
-        elif isinstance(q, Term) and q.fieldname in ("title", "body"):
-            words.add(str(q.text).lower())
-    return Terms(frozenset(words), tuple(prefixes), tuple(phrases))
-
-
-def _positive(query: Query) -> Iterator[Query]:
-    if isinstance(query, Not):
-        return
-    if isinstance(query, AndNot):
-        yield from _positive(query.a)
-    elif query.is_leaf():
-        yield query
-    else:
-        for child in query.children():
-            yield from _positive(child)
+FIELD_BOOSTS = ("title", "body")
 
 
 # --- the per-thread view of one index generation ------------------------------------
@@ -244,37 +59,38 @@ class Snapshot:
         self.key = key
         self.folder = folder
         self.searcher: Searcher = ix.searcher()
-        self.columns, postings = generation.get(key, self.searcher.reader(), ix.reader)
-        self.evaluator = Evaluator(self.searcher, self.columns, postings)
-        self.schema = ix.schema
+        reader = self.searcher.reader()
+        shared = generation.get(key, reader, ix.reader, folder)
+        self.columns = shared.columns
+        self.vocabulary = shared.vocabulary.bind(reader)
+        boosts = {name: float(ix.schema[name].format.field_boost) for name in FIELD_BOOSTS}
+        self.evaluator = Evaluator(reader, self.columns, shared.postings, shared.positions, self.vocabulary, boosts)
 
     def close(self) -> None:
         self.searcher.close()
 
     # searching
 
+    def _run(self, parsed: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
+        return self.evaluator.run(parsed.tree, time.monotonic() + query_seconds())
+
     def search(self, request: SearchRequest, strict: bool = True) -> SearchResults:
         """Run a search: total, one page of highlighted hits, and every facet."""
         request.validate()
-        query, checked = parse_query(request.q, self.schema, strict)
-        cols = self.columns
-        matched, score = self.evaluator.run(query)
+        parsed = querylang.parse(request.q, strict)
+        matched, score = self._run(parsed)
         date_mask = self._date_mask(request)
-        selected = {name: self._selection(name, values) for name, values in request.selections().items()}
-        total_mask = _all_of(matched, date_mask, *[m for m in selected.values() if m is not None])
+        selected = {spec.name: self._selection(spec.name, request.selected(spec.name)) for spec in FACETS}
+        total_mask = _all_of(matched, date_mask, *selected.values())
         total = int(total_mask.sum())
-        hits = self._page(query, request, total_mask, total, score)
-        facets = {name: self._facet(name, _all_of(matched, date_mask, *[m for n, m in selected.items()
-                                                                     if n != name and m is not None]),
-                                    request.selections()[name]) for name in FACETS}
-        date_facet = date_histogram(cols, _all_of(matched, *[m for m in selected.values() if m is not None]))
-        warnings = tuple(str(p) for p in checked.problems)
-        suggestion = self._suggest(request, checked, total) if total < 3 and checked.words else None
+        hits = self._page(parsed, request, total_mask, total, score)
+        facets = {name: self._facet(name, _all_of(matched, date_mask, *_others(selected, name)),
+                                    request.selected(name)) for name in NAMES}
+        date_facet = date_histogram(self.columns, _all_of(matched, *selected.values()))
+        warnings = tuple(str(p) for p in parsed.problems)
+        suggestion = self._suggest(request, parsed, total) if total < 3 and parsed.words else None
         pages = max(1, -(-total // request.per_page))
         return SearchResults(request, total, pages, tuple(hits), date_facet, facets, warnings, suggestion)
-
-    def _matches(self, query: Query) -> np.ndarray:
-        return self.evaluator.run(query)[0]
 
     def _date_mask(self, request: SearchRequest) -> np.ndarray | None:
         if not request.date_from and not request.date_to:
@@ -293,45 +109,76 @@ class Snapshot:
         column = self.columns.facets[name]
         counts = column.counts(mask)
         nonzero = int(np.count_nonzero(counts))
-        top = _top(counts, size)
-        chosen = [int(i) for i in top]
+        chosen = _top(counts, size)
         for vid in column.ids_of(list(selected)):
             if int(vid) not in chosen:
                 chosen.append(int(vid))
         values = [FacetValue(column.values[i], int(counts[i]), column.values[i] in selected) for i in chosen]
         known = {v.value for v in values}
         values += [FacetValue(v, 0, True) for v in selected if v not in known]
-        return Facet(name, tuple(values), nonzero > size)
+        return Facet(name, tuple(values), nonzero > size, nonzero)
 
-    def _page(self, query: Query, request: SearchRequest, mask: np.ndarray, total: int, score: np.ndarray
+    def _page(self, parsed: ParsedQuery, request: SearchRequest, mask: np.ndarray, total: int, score: np.ndarray
               ) -> list[Hit]:
         start = (request.page - 1) * request.per_page
         if start >= total:
             return []
-        docnums = self._ordered(query, request, mask, start + request.per_page, score)
-        terms = highlight_terms(query)
-        return [self._hit(d, terms) for d in docnums[start:start + request.per_page]]
+        docnums = self._ordered(parsed, request, mask, start + request.per_page, score)
+        terms = self.highlight_terms(parsed)
+        with_score = request.sort == "relevance"
+        return [self._hit(int(d), terms, score if with_score else None) for d in docnums[start:]]
 
-    def _ordered(self, query: Query, request: SearchRequest, mask: np.ndarray, limit: int, score: np.ndarray
-                 ) -> list[int]:
-        if request.sort == "relevance" and not isinstance(query, Every):
-            return top(score, mask, limit)
-        return _by_time(self.columns.timestamp, mask, limit, newest=request.sort != "oldest")
+    def _ordered(self, parsed: ParsedQuery, request: SearchRequest, mask: np.ndarray, limit: int,
+                 score: np.ndarray) -> np.ndarray:
+        """One total order for each sort: relevance is score, then newest, then id; the date sorts
+        are time, then id, with undated articles last in both."""
+        cols = self.columns
+        undated = np.isinf(cols.timestamp)
+        newest = np.where(undated, np.inf, -cols.timestamp)
+        if request.sort == "oldest":
+            keys = [cols.id_rank, np.where(undated, np.inf, cols.timestamp)]
+        elif request.sort == "newest":
+            keys = [cols.id_rank, newest]
+        else:
+            keys = [cols.id_rank, newest, -score.astype(np.float64)]
+        return top(keys, mask, limit)
 
-    def _hit(self, docnum: int, terms: Terms) -> Hit:
+    def highlight_terms(self, parsed: ParsedQuery) -> Terms:
+        """The forms to mark: every indexed form an unquoted word matched, prefixes and phrases."""
+        words: set[str] = set()
+        prefixes, phrases = [], []
+        for leaf in querylang.positive_leaves(parsed.tree):
+            if leaf.field not in (None, "title", "body"):
+                continue
+            if isinstance(leaf, querylang.Phrase):
+                phrases.append(leaf.words)
+            elif isinstance(leaf, querylang.Prefix):
+                prefixes.append(leaf.text)
+            elif leaf.exact:
+                words.add(leaf.text)
+            else:
+                words.add(leaf.text)
+                words.update(self.vocabulary.variants("body", leaf.text))
+                words.update(self.vocabulary.variants("title", leaf.text))
+        return Terms(frozenset(words), tuple(prefixes), tuple(phrases))
+
+    def _hit(self, docnum: int, terms: Terms, score: np.ndarray | None = None) -> Hit:
         meta = self.searcher.stored_fields(docnum)["meta"]
         return Hit(
             id=meta["id"], title=meta["title"], title_html=highlight_all(meta["title"], terms),
             published=meta["published"], source=meta["source"], url=meta["url"], author=meta["author"],
-            snippets=tuple(snippets(meta["body"], terms)), people=tuple(meta["people"]),
-            organizations=tuple(meta["organizations"]), places=tuple(meta["places"]),
+            snippets=tuple(snippets(meta["body"], terms)) if meta["body"] else (),
+            entities={spec.name: tuple(meta.get(spec.doc_attr, ())) for spec in ENTITY_FACETS},
+            score=round(float(score[docnum]), 4) if score is not None else None,
+            headline_only=not meta["body"].strip(),
         )
 
-    def _suggest(self, request: SearchRequest, checked: CheckedQuery, total: int) -> str | None:
+    def _suggest(self, request: SearchRequest, parsed: ParsedQuery, total: int) -> str | None:
         corrected, changed = request.q, False
         # Bounded: Whoosh builds an automaton per word, costly for long words (a cheap denial of service).
-        unknown = [w for w in dict.fromkeys(checked.words)
-                   if 3 <= len(w) <= 20 and self.searcher.reader().doc_frequency("body", w) == 0]
+        reader = self.searcher.reader()
+        unknown = [w for w in dict.fromkeys(parsed.words)
+                   if 3 <= len(w) <= 20 and reader.doc_frequency("body", w) == 0]
         for word in unknown[:5]:
             options = self.searcher.suggest("body", word, limit=1, maxdist=2, prefix=1)
             if options:
@@ -339,8 +186,7 @@ class Snapshot:
                 changed = True
         if not changed:
             return None
-        query, _ = parse_query(corrected, self.schema, strict=False)
-        if int(self._matches(query).sum()) > total:
+        if int(self._run(querylang.parse(corrected, strict=False))[0].sum()) > total:
             return corrected
         return None
 
@@ -348,14 +194,15 @@ class Snapshot:
 
     def search_all(self, request: SearchRequest, strict: bool = True) -> Iterator[Hit]:
         """Every matching article (for export), in the request's order, without paging."""
-        query, checked = parse_query(request.q, self.schema, strict)
-        matched, score = self.evaluator.run(query)
-        selected = [self._selection(n, v) for n, v in request.selections().items()]
-        mask = _all_of(matched, self._date_mask(request), *[m for m in selected if m is not None])
-        docnums = self._ordered(query, request, mask, max(int(mask.sum()), 1), score)
-        terms = highlight_terms(query)
+        parsed = querylang.parse(request.q, strict)
+        matched, score = self._run(parsed)
+        selected = [self._selection(spec.name, request.selected(spec.name)) for spec in FACETS]
+        mask = _all_of(matched, self._date_mask(request), *selected)
+        docnums = self._ordered(parsed, request, mask, max(int(mask.sum()), 1), score)
+        terms = self.highlight_terms(parsed)
+        with_score = request.sort == "relevance"
         for d in docnums:
-            yield self._hit(d, terms)
+            yield self._hit(int(d), terms, score if with_score else None)
 
     def article(self, doc_id: str, related: int = 5) -> Article:
         """One whole article with its entities and related coverage."""
@@ -366,7 +213,7 @@ class Snapshot:
         return Article(
             id=meta["id"], title=meta["title"], body=meta["body"], original=meta["original"],
             published=meta["published"], source=meta["source"], url=meta["url"], author=meta["author"],
-            people=tuple(meta["people"]), organizations=tuple(meta["organizations"]), places=tuple(meta["places"]),
+            entities={spec.name: tuple(meta.get(spec.doc_attr, ())) for spec in ENTITY_FACETS},
             mentions=tuple(tuple(m) for m in meta["mentions"]), date_from=meta["date_from"],
             source_from=meta["source_from"], extractor=meta["extractor"],
             related=tuple(self.related(docnum, meta, related)),
@@ -374,30 +221,37 @@ class Snapshot:
 
     def related(self, docnum: int, meta: dict[str, Any], limit: int) -> list[Hit]:
         """Other articles about the same story: the most distinctive words and names of this one."""
-        text = " ".join([meta["title"]] * 2 + [meta["body"]] + meta["people"] + meta["organizations"]
-                        + meta["places"])
+        names = [n for spec in ENTITY_FACETS for n in meta.get(spec.doc_attr, [])]
+        text = " ".join([meta["title"]] * 2 + [meta["body"]] + names)
         keys = self.searcher.key_terms_from_text("body", text, numterms=12)
-        query = Or([Term("body", word, boost=weight) for word, weight in keys])
-        mask, score = self.evaluator.run(query)
+        tree = querylang.Or(tuple(querylang.Word("body", word, exact=True) for word, _ in keys))
+        mask, score = self.evaluator.run(tree) if keys else (np.zeros(self.columns.size, bool), None)
         mask[docnum] = False
-        return [self._hit(d, Terms()) for d in top(score, mask, limit)]
+        if score is None:
+            return []
+        order = top([self.columns.id_rank, -score.astype(np.float64)], mask, limit)
+        return [self._hit(int(d), Terms()) for d in order]
 
     def facet_values(self, name: str, request: SearchRequest, prefix: str = "", size: int = FACET_SEARCH_SIZE,
-                     strict: bool = True) -> Facet:
-        """Values of one facet matching a prefix, counted under the request's other filters."""
-        if name not in FACETS:
-            raise NotFound(f"no facet {name!r}; facets are {', '.join(FACETS)}")
+                     strict: bool = True, page: int = 1) -> Facet:
+        """Values of one facet matching a prefix, counted under the request's other filters, a page at a time."""
+        if name not in NAMES:
+            raise NotFound(f"no facet {name!r}; facets are {', '.join(NAMES)}")
+        if not 1 <= size <= MAX_FACET_PAGE or page < 1:
+            raise SearchError(f"facet pages hold 1 to {MAX_FACET_PAGE} values and start at page 1")
         request.validate()
-        query, _ = parse_query(request.q, self.schema, strict)
-        selected = {n: self._selection(n, v) for n, v in request.selections().items() if n != name}
-        mask = _all_of(self._matches(query), self._date_mask(request), *[m for m in selected.values() if m is not None])
+        matched = self._run(querylang.parse(request.q, strict))[0]
+        selected = {spec.name: self._selection(spec.name, request.selected(spec.name)) for spec in FACETS}
+        mask = _all_of(matched, self._date_mask(request), *_others(selected, name))
         column = self.columns.facets[name]
         counts = column.counts(mask)
-        ids = column.with_prefix(prefix.strip()) if prefix.strip() else range(len(column.values))
-        ranked = sorted((i for i in ids if counts[i] > 0), key=lambda i: (-counts[i], column.values[i]))
-        chosen = request.selections()[name]
-        values = tuple(FacetValue(column.values[i], int(counts[i]), column.values[i] in chosen) for i in ranked[:size])
-        return Facet(name, values, len(ranked) > size)
+        ids = column.with_prefix(prefix.strip()) if prefix.strip() else np.flatnonzero(counts).tolist()
+        ranked = sorted((i for i in dict.fromkeys(ids) if counts[i] > 0), key=lambda i: (-counts[i], column.values[i]))
+        chosen = request.selected(name)
+        start = (page - 1) * size
+        values = tuple(FacetValue(column.values[i], int(counts[i]), column.values[i] in chosen)
+                       for i in ranked[start:start + size])
+        return Facet(name, values, len(ranked) > start + size, len(ranked))
 
     def stats(self) -> Stats:
         """Article count, date span, sources and how the index was built."""
@@ -414,6 +268,11 @@ class Snapshot:
         )
 
 
+def _others(selected: dict[str, np.ndarray | None], name: str) -> list[np.ndarray | None]:
+    """The selections of every facet but one (a facet's own counts ignore its own selection)."""
+    return [mask for other, mask in selected.items() if other != name]
+
+
 def _all_of(first: np.ndarray, *masks: np.ndarray | None) -> np.ndarray:
     out = first.copy()
     for m in masks:
@@ -428,16 +287,6 @@ def _top(counts: np.ndarray, size: int) -> list[int]:
         part = np.argpartition(-counts[nonzero], size)[:size]
         nonzero = nonzero[part]
     return sorted(nonzero.tolist(), key=lambda i: (-counts[i], i))
-
-
-def _by_time(timestamp: np.ndarray, mask: np.ndarray, limit: int, newest: bool) -> list[int]:
-    docs = np.flatnonzero(mask)
-    keys = -timestamp[docs] if newest else np.where(np.isinf(timestamp[docs]), np.inf, timestamp[docs])
-    if limit < docs.size:
-        part = np.argpartition(keys, limit)[:limit]
-        docs, keys = docs[part], keys[part]
-    order = np.lexsort((docs, keys))
-    return docs[order].tolist()
 
 
 def _replace_word(text: str, word: str, replacement: str) -> str:

@@ -66,7 +66,7 @@ def test_search_response(client) -> None:
 
 @pytest.mark.parametrize("url,errors", [
     ("/api/search?q=%22gaza", ['query: unbalanced quote: a phrase opened with " is never closed (at character 1)']),
-    ("/api/search?page=abc&per_page=500", ["page must be a whole number, not 'abc'",
+    ("/api/search?page=abc&per_page=500", ["page must be a whole number written with the digits 0-9, not 'abc'",
                                            "per_page must be between 1 and 100, not 500"]),
     ("/api/search?from=2024-13-01", ["from must be a date as YYYY-MM-DD, not '2024-13-01'"]),
     ("/api/search?colour=red", ["unknown parameter 'colour'; known: q, page, per_page, sort, from, to, source, "

@@ -1,81 +1,147 @@
-"""Our array evaluation against Whoosh's own matchers: the same postings, the same matches."""
+"""Our array evaluation against independent oracles: Whoosh's public matcher for postings and
+positions, and a plain Python evaluation of the query tree over each document's words."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
 import pytest
+import whoosh
 
-from newsearch.executor import read_postings
+from newsearch import postings as postings_module
+from newsearch import querylang as ql
+from newsearch.analysis import stem, words
 from newsearch.indexer import rebuild, update
-from newsearch.search import SearchEngine, SearchRequest, Snapshot, parse_query
+from newsearch.postings import BlockReader, MatcherReader, choose_reader, live_only, read_positions
+from newsearch.results import SearchRequest
+from newsearch.search import SearchEngine, Snapshot
 
 from .conftest import SEEDS
 
-
-def whoosh_postings(snap: Snapshot, field: str, text: str) -> tuple[list[int], list[float]]:
-    ids, weights = [], []
-    for sub, offset in snap.searcher.reader().leaf_readers():
-        if (field, text) not in sub:
-            continue
-        m = sub._terms.matcher(field, sub._text_to_bytes(field, text), sub.schema[field].format)
-        while m.is_active():
-            ids.append(m.id() + offset)
-            weights.append(m.weight())
-            m.next()
-    return ids, weights
+VOCABULARY = ("oil", "oils", "price", "prices", "priced", "pricing", "rate", "rates", "bank", "banks", "opec",
+              "export", "exports", "exported", "cocoa", "gas", "crude", "market", "markets", "said", "the", "of")
 
 
-def test_every_posting_list_equals_whooshs(mixed: Snapshot) -> None:
-    reader = mixed.searcher.reader()
-    checked = 0
-    for field in ("title", "body", "person", "f_place"):
-        for term in list(reader.lexicon(field))[::7]:
-            text = term.decode("utf-8")
-            ids, weights = read_postings(reader, field, text)
-            expected_ids, expected_weights = whoosh_postings(mixed, field, text)
-            assert ids.tolist() == expected_ids
-            assert np.allclose(weights, expected_weights)
-            checked += 1
-    assert checked > 500
+def synthetic_corpus(folder: Path, count: int, seed: int = 7, name: str = "s") -> Path:
+    """Articles of random words from a small vocabulary: every word in many documents, in every order."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        body = " ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(5, 60)))
+        title = " ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(1, 6))).capitalize()
+        (folder / f"{name}{i:04d}.txt").write_text(f"{title}\n\nDate: 2024-0{1 + i % 9}-1{i % 10}\n\n{body}.\n",
+                                               encoding="utf-8")
+    return folder
 
 
-@pytest.mark.parametrize("q", [
-    "cocoa", "said AND percent", "oil OR gas", "oil -gas", "oil NOT (gas OR crude)", "export*",
-    '"the company"', "title:cocoa", "hamas israel", "person:netanyahu OR place:doha", "zzzz",
-])
-def test_matches_equal_whooshs(mixed: Snapshot, q: str) -> None:
-    query, _ = parse_query(q, mixed.schema, strict=True)
-    ours = set(np.flatnonzero(mixed.evaluator.run(query)[0]).tolist())
-    theirs = set(mixed.searcher.docs_for_query(query))
-    assert ours == theirs
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("synthetic")
+    root = base / "ix"
+    rebuild([synthetic_corpus(base / "in", 700)], root, workers=1)
+    synthetic_corpus(base / "more", 300, seed=8, name="m")
+    (base / "in" / "s0001.txt").unlink()
+    update([base / "in", base / "more"], root, workers=1)  # a second segment, and a deletion
+    return root
 
 
-def test_after_updates_with_deletions_across_segments(tmp_path: Path) -> None:
-    src = tmp_path / "in"
-    src.mkdir()
-    for i in range(30):
-        (src / f"a{i}.txt").write_text(f"Headline {i}\nPorts story {i} with copper.\n", encoding="utf-8")
-    root = tmp_path / "ix"
-    rebuild([src, SEEDS], root, workers=1)
-    for i in range(0, 30, 3):
-        (src / f"a{i}.txt").unlink()
-    (src / "new.txt").write_text("Headline new\nNew ports story with zinc.\n", encoding="utf-8")
-    update([src, SEEDS], root, workers=1)
-    engine = SearchEngine(root)
-    snap = engine.snapshot()
-    assert len(snap.searcher.reader().leaf_readers()) >= 1
-    for q in ("ports", "copper", "zinc OR hamas", "ports -zinc"):
-        query, _ = parse_query(q, snap.schema, strict=True)
-        ours = set(np.flatnonzero(snap.evaluator.run(query)[0]).tolist())
-        assert ours == set(snap.searcher.docs_for_query(query)), q
-    assert snap.search(SearchRequest(q="ports")).total == 21
+@pytest.fixture()
+def syn(synthetic: Path) -> Snapshot:
+    engine = SearchEngine(synthetic, warm=False)
+    yield engine.snapshot()
     engine.close()
 
 
+def test_block_reader_equals_the_public_matcher_on_every_term(syn: Snapshot) -> None:
+    reader = syn.searcher.reader()
+    checked = 0
+    for field in ("title", "body"):
+        for term in reader.lexicon(field):
+            text = term.decode("utf-8")
+            fast = live_only(reader, BlockReader().read(reader, field, text))
+            slow = MatcherReader().read(reader, field, text)
+            assert fast[0].tolist() == slow[0].tolist() and np.allclose(fast[1], slow[1]), text
+            checked += 1
+    assert checked >= 40 and reader.has_deletions()
+    assert isinstance(choose_reader(reader), BlockReader)
+
+
+def test_another_whoosh_version_or_a_failed_self_check_falls_back_to_the_matcher(
+        syn: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    reader = syn.searcher.reader()
+    monkeypatch.setattr(whoosh, "versionstring", lambda: "9.9.9")
+    assert isinstance(choose_reader(reader), MatcherReader)
+    monkeypatch.undo()
+    monkeypatch.setattr(BlockReader, "read", lambda self, r, f, t: (np.zeros(1, np.int32), np.ones(1, np.float32)))
+    assert isinstance(choose_reader(reader), MatcherReader)
+    assert postings_module.BLOCK_READER_VERSION == "3.54.0"
+
+
+def test_positions_equal_the_matchers(syn: Snapshot) -> None:
+    reader = syn.searcher.reader()
+    docs, places = read_positions(reader, "body", "prices")
+    expected = []
+    for sub, offset in reader.leaf_readers():
+        m = sub.postings("body", "prices")
+        while m.is_active():
+            expected.extend((m.id() + offset, p) for p in m.value_as("positions"))
+            m.next()
+    assert list(zip(docs.tolist(), places.tolist(), strict=True)) == expected
+
+
+def oracle(tree: ql.Node, title: list[str], body: list[str]) -> bool:
+    """Does a document with these words match the tree? (plain Python, for checking the arrays)"""
+    if isinstance(tree, ql.All):
+        return True
+    if isinstance(tree, ql.Not):
+        return not oracle(tree.child, title, body)
+    if isinstance(tree, ql.And):
+        return all(oracle(c, title, body) for c in tree.children)
+    if isinstance(tree, ql.Or):
+        return any(oracle(c, title, body) for c in tree.children)
+    texts = {"title": [title], "body": [body], None: [title, body]}[tree.field]
+    return any(_leaf(tree, ws) for ws in texts)
+
+
+def _leaf(leaf: ql.Word | ql.Phrase | ql.Prefix, ws: list[str]) -> bool:
+    if isinstance(leaf, ql.Prefix):
+        return any(w.startswith(leaf.text) for w in ws)
+    if isinstance(leaf, ql.Phrase):
+        n = len(leaf.words)
+        return any(tuple(ws[i:i + n]) == leaf.words for i in range(len(ws) - n + 1))
+    return leaf.text in ws if leaf.exact else stem(leaf.text) in {stem(w) for w in ws}
+
+
+@pytest.mark.parametrize("q", [
+    "price", "prices", '"prices"', "export", "oil prices", '"oil prices"', '"the price of oil"', "oil OR gas",
+    "oil -gas", "oil NOT (gas OR crude)", "pric*", "title:cocoa", "title:\"crude oil\"", "opec OR banks rates",
+    "NOT oil", "zzzz", '"said the" OR "of the"', 'title:(bank rate)',
+])
+def test_matches_equal_a_plain_evaluation_of_the_query(syn: Snapshot, q: str) -> None:
+    parsed = ql.parse(q, strict=True)
+    ours = set(np.flatnonzero(syn.evaluator.run(parsed.tree)[0]).tolist())
+    reader = syn.searcher.reader()
+    theirs = set()
+    for docnum in reader.all_doc_ids():
+        meta = reader.stored_fields(docnum)["meta"]
+        if oracle(parsed.tree, words(meta["title"]), words(meta["body"])):
+            theirs.add(docnum)
+    assert ours == theirs
+    assert ours or q in ("zzzz", '"the price of oil"')
+
+
+def test_phrases_are_scored_by_their_words(syn: Snapshot) -> None:
+    results = syn.search(SearchRequest(q='"oil prices"', per_page=20))
+    scores = [h.score for h in results.hits]
+    assert results.total > 20 and all(s and s > 0 for s in scores)
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) > 3
+
+
 def test_warm_up_decodes_the_frequent_terms_ahead_of_need(tmp_path: Path) -> None:
-    from newsearch.executor import PostingCache
+    from newsearch.generation import warm
+    from newsearch.postings import PostingCache
 
     from .test_serving import corpus_folder
 
@@ -83,8 +149,8 @@ def test_warm_up_decodes_the_frequent_terms_ahead_of_need(tmp_path: Path) -> Non
     rebuild([corpus_folder(tmp_path / "in", 2500, "cobalt")], root, workers=2)
     engine = SearchEngine(root, warm=False)
     reader = engine.snapshot().searcher.reader()
-    cache = PostingCache()
-    cache.warm(reader)
+    cache = PostingCache(BlockReader())
+    warm(cache, reader)
     warmed = set(cache._lists)
     assert {("body", "market"), ("body", "traders"), ("title", "cobalt"), ("title", "report")} <= warmed
     assert all(len(ids) >= 2000 for ids, _ in cache._lists.values())
@@ -93,3 +159,11 @@ def test_warm_up_decodes_the_frequent_terms_ahead_of_need(tmp_path: Path) -> Non
     served.snapshot()
     assert served.wait_warm(30) and served.warm
     served.close()
+
+
+def test_seeds_still_search(tmp_path: Path) -> None:
+    root = tmp_path / "ix"
+    rebuild([SEEDS], root, workers=1)
+    engine = SearchEngine(root, warm=False)
+    assert engine.snapshot().search(SearchRequest(q="hamas")).total == 2
+    engine.close()

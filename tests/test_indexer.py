@@ -11,7 +11,8 @@ from whoosh import index as whoosh_index
 
 from newsearch.cli import main
 from newsearch.indexer import IndexBusy, IndexerError, _Lock, current_dir, rebuild, update
-from newsearch.search import SearchEngine, SearchRequest
+from newsearch.results import SearchRequest
+from newsearch.search import SearchEngine
 
 from .conftest import SEEDS
 

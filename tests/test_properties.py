@@ -6,8 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsearch.documents import DocumentError, Raw, parse_raw
-from newsearch.querylang import QueryError, check
-from newsearch.search import SearchRequest, Snapshot, parse_query
+from newsearch.querylang import QueryError, check, parse
+from newsearch.results import SearchRequest
+from newsearch.search import Snapshot
 
 QUERY_ALPHABET = st.sampled_from(list('abcXYZ "()-+*?:~^\\/ ANDORNOTtitle:source:person:é中\t\n0123'))
 queries = st.one_of(st.text(max_size=80), st.text(QUERY_ALPHABET, max_size=60))
@@ -61,4 +62,4 @@ def test_lenient_search_never_raises_and_strict_raises_only_query_error(snap: Sn
         assert exc.problems
     else:
         assert strict.warnings == () and strict.total == lenient.total
-    parse_query(q, snap.schema, strict=False)
+    parse(q, strict=False)

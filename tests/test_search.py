@@ -6,13 +6,14 @@ import pytest
 
 from newsearch.highlight import Terms, find_spans, snippets
 from newsearch.querylang import QueryError, check
-from newsearch.search import SearchError, SearchRequest, Snapshot
+from newsearch.results import SearchError, SearchRequest
+from newsearch.search import Snapshot
 
 from .conftest import SEED_000, SEED_003
 
 
 def ids(snap: Snapshot, **kw) -> list[str]:
-    return [h.id for h in snap.search(SearchRequest(**kw)).hits]
+    return [h.id for h in snap.search(SearchRequest.of(**kw)).hits]
 
 
 @pytest.mark.parametrize("q,expected", [
@@ -37,7 +38,7 @@ def test_query_language(snap: Snapshot, q: str, expected: set[str]) -> None:
     ('"gaza truce', 'unbalanced quote: a phrase opened with " is never closed (at character 1)'),
     ("(gaza OR qatar", "unbalanced parenthesis: '(' is never closed (at character 1)"),
     ("gaza )", "unbalanced parenthesis: ')' without a matching '(' (at character 6)"),
-    ("author:smith", "unknown field 'author': use one of title, source, person, org, place (at character 1)"),
+    ("author:smith", "unknown field 'author': use one of body, org, person, place, source, title (at character 1)"),
     ("gaza AND", "AND needs a term on both sides (at character 6)"),
     ("*aza",
      "unsupported wildcard in '*aza': only a trailing * after two or more letters (negotiat*) (at character 1)"),
@@ -58,7 +59,7 @@ def test_lenient_search_uses_what_could_be_read(snap: Snapshot) -> None:
 
 
 def test_disjunctive_facet_counts(snap: Snapshot) -> None:
-    results = snap.search(SearchRequest(q="hamas", source=("TRT World",)))
+    results = snap.search(SearchRequest.of(q="hamas", source=("TRT World",)))
     assert results.total == 1
     sources = {v.value: (v.count, v.selected) for v in results.facets["source"].values}
     assert sources == {"TRT World": (1, True), "Anadolu Agency": (1, False)}  # own selection not applied
@@ -67,9 +68,9 @@ def test_disjunctive_facet_counts(snap: Snapshot) -> None:
 
 
 def test_filters_or_within_a_facet_and_across_facets(snap: Snapshot) -> None:
-    both = snap.search(SearchRequest(source=("TRT World", "Anadolu Agency")))
+    both = snap.search(SearchRequest.of(source=("TRT World", "Anadolu Agency")))
     assert both.total == 2
-    narrowed = snap.search(SearchRequest(source=("TRT World", "Anadolu Agency"), people=("Netanyahu",)))
+    narrowed = snap.search(SearchRequest.of(source=("TRT World", "Anadolu Agency"), people=("Netanyahu",)))
     assert [h.id for h in narrowed.hits] == [SEED_000]
 
 
@@ -113,7 +114,7 @@ def test_paging_and_bounds(snap: Snapshot) -> None:
                                             "(narrow the query or use the export)"),
     (SearchRequest(sort="best"), "sort must be one of relevance, newest, oldest, not 'best'"),
     (SearchRequest(date_from=date(2024, 2, 1), date_to=date(2024, 1, 1)), "from (2024-02-01) is after to (2024-01-01)"),
-    (SearchRequest(source=tuple(str(i) for i in range(51))), "51 source filters; the limit is 50"),
+    (SearchRequest.of(source=tuple(str(i) for i in range(51))), "51 source filters; the limit is 50"),
 ])
 def test_request_bounds(snap: Snapshot, request_: SearchRequest, problem: str) -> None:
     with pytest.raises(SearchError) as exc:

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from newsearch.indexer import current_dir, rebuild
-from newsearch.search import SearchEngine, SearchRequest
+from newsearch.results import SearchRequest
+from newsearch.search import SearchEngine
 
 from .conftest import ROOT, SEEDS
 from .test_browser import free_port

@@ -10,7 +10,7 @@ from flask import Flask, abort, g, request
 from werkzeug.wrappers import Response
 
 from ..config import default_index_dir
-from ..search import SearchEngine, Snapshot
+from ..engine import Engine, Snapshot, open_engine
 
 MAX_REQUEST_BYTES = 16 * 1024
 SECURITY_HEADERS = {
@@ -43,11 +43,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def engine(app: Flask) -> SearchEngine:
+def engine(app: Flask) -> Engine:
     """The app's search engine, created on first use."""
     found = app.extensions.get("newsearch")
     if found is None:
-        found = app.extensions["newsearch"] = SearchEngine(Path(app.config["INDEX_DIR"]))
+        found = app.extensions["newsearch"] = open_engine(Path(app.config["INDEX_DIR"]))
     return found  # type: ignore[no-any-return]
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
-from ..search import Snapshot
+from ..engine import Snapshot
+from ..facets import ENTITY_FACETS
 from . import engine, snapshot
 from .data import (
     BadRequest,
@@ -27,7 +28,8 @@ from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_ID_LENGTH = 300
-EXPORT_COLUMNS = ("id", "published", "source", "title", "url", "author", "people", "organizations", "places")
+EXPORT_COLUMNS = ("id", "published", "source", "title", "url", "author", "score",
+                  *(spec.name for spec in ENTITY_FACETS))
 
 
 @bp.get("/search")
@@ -66,7 +68,7 @@ def export_jsonl() -> Response:
 @bp.get("/search.csv")
 def export_csv() -> Response:
     rows = _export_rows(snapshot())
-    return _stream(_csv_lines(rows), "text/csv; charset=utf-8", "csv")
+    return _stream(_csv_lines(rows), "text/csv", "csv")  # Flask adds the one charset
 
 
 def _export_rows(snap: Snapshot) -> Iterator[dict[str, Any]]:
@@ -80,7 +82,7 @@ def _export_rows(snap: Snapshot) -> Iterator[dict[str, Any]]:
 
 
 def _export_row(hit: dict[str, Any]) -> dict[str, Any]:
-    return {key: hit[key] for key in EXPORT_COLUMNS}
+    return {key: hit.get(key) for key in EXPORT_COLUMNS}
 
 
 def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:

@@ -8,8 +8,7 @@ from typing import Any
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..indexer import IndexMissing
-from ..search import NotFound
+from ..results import IndexUnavailable, NotFound, TooExpensive
 from .data import BadRequest
 
 log = logging.getLogger("newsearch")
@@ -36,8 +35,13 @@ def register(app: Flask) -> None:
     def not_found(exc: NotFound) -> Any:
         return respond(404, str(exc))
 
-    @app.errorhandler(IndexMissing)
-    def index_missing(exc: IndexMissing) -> Any:
+    @app.errorhandler(IndexUnavailable)
+    def index_unavailable(exc: IndexUnavailable) -> Any:
+        log.error("index unavailable on %s: %s", request.path, exc.__cause__ or exc)
+        return respond(503, str(exc))
+
+    @app.errorhandler(TooExpensive)
+    def too_expensive(exc: TooExpensive) -> Any:
         return respond(503, str(exc))
 
     @app.errorhandler(HTTPException)

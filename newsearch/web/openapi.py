@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..facets import ENTITY_FACETS, FACETS, NAMES
 from ..querylang import MAX_QUERY_LENGTH
-from ..search import MAX_DEPTH, MAX_PER_PAGE, SORTS
+from ..results import MAX_DEPTH, MAX_FACET_PAGE, MAX_PER_PAGE, SORTS
 
 _STR = {"type": "string"}
 _NSTR = {"type": "string", "nullable": True}
@@ -24,11 +25,14 @@ def _ref(name: str) -> dict[str, str]:
 
 FACET_VALUE = _obj({"value": _STR, "count": _INT, "selected": {"type": "boolean"}})
 FACET = _obj({"values": {"type": "array", "items": _ref("FacetValue")}, "truncated": {"type": "boolean"}})
+_ENTITIES = {spec.name: _STRS for spec in ENTITY_FACETS}
 HIT = _obj({
     "id": _STR, "title": _STR, "title_html": _STR, "published": {**_NSTR, "format": "date-time"},
-    "source": _NSTR, "url": _STR, "author": _STR, "snippets": _STRS, "people": _STRS,
-    "organizations": _STRS, "places": _STRS,
-})
+    "source": _NSTR, "url": _STR, "author": _STR, "snippets": _STRS, **_ENTITIES,
+    "score": {"type": "number", "description": "BM25 relevance (only when sorted by relevance)"},
+    "headline_only": {"type": "boolean", "description": "The article is a headline without text"},
+}, required=["id", "title", "title_html", "published", "source", "url", "author", "snippets", *_ENTITIES,
+             "headline_only"])
 DATE_FACET = _obj({
     "interval": {"type": "string", "enum": ["day", "week", "month", "year"]},
     "undated": _INT,
@@ -38,23 +42,23 @@ DATE_FACET = _obj({
 SEARCH = _obj({
     "ok": {"type": "boolean", "enum": [True]},
     "query": _obj({"q": _STR, "sort": {"type": "string", "enum": list(SORTS)}, "from": _NSTR, "to": _NSTR,
-                   "source": _STRS, "person": _STRS, "organization": _STRS, "place": _STRS}),
+                   **{spec.param: _STRS for spec in FACETS}}),
     "total": _INT, "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
     "pages": {"type": "integer", "minimum": 1},
     "results": {"type": "array", "items": _ref("Hit")},
-    "facets": _obj({"date": _ref("DateFacet"), "source": _ref("Facet"), "people": _ref("Facet"),
-                    "organizations": _ref("Facet"), "places": _ref("Facet")}),
+    "facets": _obj({"date": _ref("DateFacet"), **{name: _ref("Facet") for name in NAMES}}),
     "warnings": _STRS, "suggestion": _NSTR,
 })
 ARTICLE = _obj({
     "ok": {"type": "boolean"}, "id": _STR, "title": _STR, "body": _STR, "original": _STR,
-    "published": _NSTR, "source": _NSTR, "url": _STR, "author": _STR, "people": _STRS,
-    "organizations": _STRS, "places": _STRS, "date_from": _STR, "source_from": _STR, "extractor": _STR,
+    "published": _NSTR, "source": _NSTR, "url": _STR, "author": _STR, **_ENTITIES, "date_from": _STR,
+    "source_from": _STR, "extractor": _STR,
     "mentions": {"type": "array", "items": _obj({"type": {"type": "string", "enum": ["PER", "ORG", "LOC"]},
                                                  "start": _INT, "end": _INT, "name": _STR})},
     "related": {"type": "array", "items": _ref("Hit")},
 })
-FACET_VALUES = _obj({"ok": {"type": "boolean"}, "name": _STR, "prefix": _STR,
+FACET_VALUES = _obj({"ok": {"type": "boolean"}, "name": _STR, "prefix": _STR, "page": _INT, "per_page": _INT,
+                     "total": {**_INT, "description": "distinct values with a non-zero count"},
                      "values": {"type": "array", "items": _ref("FacetValue")}, "truncated": {"type": "boolean"}})
 STATS = _obj({
     "ok": {"type": "boolean"}, "articles": _INT, "first_day": _NSTR, "last_day": _NSTR, "undated": _INT,
@@ -74,19 +78,34 @@ def _param(name: str, schema: dict[str, Any], description: str, repeat: bool = F
             **({"style": "form", "explode": True} if repeat else {})}
 
 
+_FIELDS_HELP = "/".join(f"{spec.query_field}:" for spec in FACETS)
+QUERY_HELP = (
+    "Query: words (all required; each matches its inflections: price = prices), \"exact phrases\", AND/OR/NOT "
+    "(NOT binds tightest, then OR, then AND), -word, (groups), word*, and the fields title: and "
+    f"{_FIELDS_HELP}. A field query on a facet matches the facet values as shown, ignoring case and "
+    "including the aliases merged into them; one word of a multi-word name matches it (person:lawson)."
+)
+FILTER_PARAMS = [_param(spec.param, {"type": "string", "maxLength": 500},
+                        f"{spec.label} filter: a value exactly as the facet shows it (repeat for OR).", True)
+                 for spec in FACETS]
+FILTERS = [
+    _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH}, QUERY_HELP),
+    _param("sort", {"type": "string", "enum": list(SORTS)},
+           "Order: relevance (score, then newest, then id), newest or oldest (time, then id; undated last)."),
+    _param("from", {"type": "string", "format": "date"}, "First day (inclusive, UTC)."),
+    _param("to", {"type": "string", "format": "date"}, "Last day (inclusive, UTC)."),
+    *FILTER_PARAMS,
+]
 SEARCH_PARAMS = [
-    _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH}, "Query: words, \"phrases\", AND/OR/NOT, -word, "
-           "(groups), word*, title:/source:/person:/org:/place: fields. All words required by default."),
+    *FILTERS,
     _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_DEPTH},
            f"Page number, from 1; page x per_page may not pass {MAX_DEPTH:,}."),
     _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "Results per page."),
-    _param("sort", {"type": "string", "enum": list(SORTS)}, "Order of results."),
-    _param("from", {"type": "string", "format": "date"}, "First day (inclusive, UTC)."),
-    _param("to", {"type": "string", "format": "date"}, "Last day (inclusive, UTC)."),
-    _param("source", {"type": "string", "maxLength": 500}, "Source filter (repeat for OR).", True),
-    _param("person", {"type": "string", "maxLength": 500}, "Person filter (repeat for OR).", True),
-    _param("organization", {"type": "string", "maxLength": 500}, "Organization filter (repeat for OR).", True),
-    _param("place", {"type": "string", "maxLength": 500}, "Place filter (repeat for OR).", True),
+]
+FACET_PAGE_PARAMS = [
+    _param("prefix", {"type": "string", "maxLength": 500}, "Start of a word of the value."),
+    _param("page", {"type": "integer", "minimum": 1}, "Page of values, from 1."),
+    _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_FACET_PAGE}, "Values per page."),
 ]
 
 
@@ -95,7 +114,8 @@ def _ok(schema: str, media: str = "application/json") -> dict[str, Any]:
 
 
 _ERRORS = {str(code): {"description": text, "content": {"application/json": {"schema": _ref("Error")}}}
-           for code, text in ((400, "Bad request"), (404, "Not found"), (503, "No index"))}
+           for code, text in ((400, "Bad request"), (404, "Not found"),
+                              (503, "No readable index, or the query was too expensive"))}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -105,28 +125,32 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "newsearch", "version": "1",
                  "description": "Full-text search over news, faceted by date, source and entity."},
         "paths": {
-            "/api/search": {"get": {"summary": "Search", "parameters": SEARCH_PARAMS,
+            "/api/search": {"get": {"operationId": "search", "summary": "Search", "parameters": SEARCH_PARAMS,
                                     "responses": {"200": _ok("Search"), **_ERRORS}}},
-            "/api/search.csv": {"get": {"summary": "Every match as CSV", "parameters": SEARCH_PARAMS,
+            "/api/search.csv": {"get": {"operationId": "exportCsv", "summary": "Every match as CSV",
+                                        "parameters": FILTERS,
                                         "responses": {"200": _ok("", "text/csv"), **_ERRORS}}},
-            "/api/search.jsonl": {"get": {"summary": "Every match as JSON Lines", "parameters": SEARCH_PARAMS,
+            "/api/search.jsonl": {"get": {"operationId": "exportJsonLines", "summary": "Every match as JSON Lines",
+                                          "parameters": FILTERS,
                                           "responses": {"200": _ok("", "application/x-ndjson"), **_ERRORS}}},
             "/api/articles/{id}": {"get": {
-                "summary": "One article with entities and related coverage",
+                "operationId": "getArticle", "summary": "One article with entities and related coverage",
                 "parameters": [{"name": "id", "in": "path", "required": True,
                                 "schema": {"type": "string", "maxLength": 300}}],
                 "responses": {"200": _ok("Article"), **_ERRORS}}},
             "/api/facets/{name}": {"get": {
-                "summary": "Search a facet's values by prefix",
+                "operationId": "facetValues", "summary": "A facet's values (by prefix), a page at a time",
                 "parameters": [{"name": "name", "in": "path", "required": True,
-                                "schema": {"type": "string", "enum": ["source", "people", "organizations", "places"]}},
-                               _param("prefix", {"type": "string", "maxLength": 500}, "Start of a word of the value."),
-                               *SEARCH_PARAMS],
+                                "schema": {"type": "string", "enum": list(NAMES)}},
+                               *FACET_PAGE_PARAMS, *FILTERS],
                 "responses": {"200": _ok("FacetValues"), **_ERRORS}}},
-            "/api/stats": {"get": {"summary": "Index statistics", "responses": {"200": _ok("Stats"), **_ERRORS}}},
-            "/api/health": {"get": {"summary": "Is the index readable",
+            "/api/stats": {"get": {"operationId": "stats", "summary": "Index statistics",
+                                   "responses": {"200": _ok("Stats"), **_ERRORS}}},
+            "/api/health": {"get": {"operationId": "health",
+                                    "summary": "Is the index readable",
                                     "responses": {"200": _ok("Health"), **_ERRORS}}},
-            "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
+            "/api/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
+                                          "responses": {"200": {"description": "OK"}}}},
         },
         "components": {"schemas": {
             "FacetValue": FACET_VALUE, "Facet": FACET, "Hit": HIT, "DateFacet": DATE_FACET, "Search": SEARCH,

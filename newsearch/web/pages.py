@@ -7,7 +7,7 @@ from typing import Any
 import markdown
 from flask import Blueprint, render_template, request
 
-from ..search import FACETS
+from ..facets import FACETS, NAMES
 from . import snapshot
 from .data import BadRequest, article_dict, facet_values_data, search_data
 from .view import UrlState, timeline
@@ -21,14 +21,14 @@ def search_page() -> Any:
     state = UrlState(request.args)
     snap = snapshot()
     data = search_data(snap, state.args, strict=False)
-    for name in FACETS:
+    for name in NAMES:
         prefix = request.args.get(f"{name}_prefix", "").strip()
         if prefix or request.args.get("more") == name:
             found = facet_values_data(snap, name, _with(state.args, prefix=prefix))
             data["facets"][name] = {"values": found["values"], "truncated": found["truncated"], "prefix": prefix,
                                     "expanded": True}
     return render_template("search.html", data=data, state=state, timeline=timeline(data["facets"]["date"], state),
-                           facet_names=FACETS)
+                           facets=FACETS)
 
 
 def _with(args: Any, **extra: str) -> Any:
@@ -44,7 +44,7 @@ def article_page(doc_id: str) -> Any:
         raise BadRequest(["article id must be 1-300 printable characters"])
     data = article_dict(snapshot().article(doc_id))
     return render_template("article.html", article=data, body_html=render_markdown(data["original"]),
-                           state=UrlState(request.args))
+                           state=UrlState(request.args), facets=FACETS)
 
 
 @bp.get("/help")

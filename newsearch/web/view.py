@@ -8,8 +8,10 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-PAGE_ONLY = ("more", "source_prefix", "people_prefix", "organizations_prefix", "places_prefix")
-FACET_PARAM = {"source": "source", "people": "person", "organizations": "organization", "places": "place"}
+from ..facets import FACETS
+
+PAGE_ONLY = ("more", *(f"{spec.name}_prefix" for spec in FACETS))
+FACET_PARAM = {spec.name: spec.param for spec in FACETS}
 
 
 class UrlState:

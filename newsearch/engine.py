@@ -1,0 +1,56 @@
+"""The engine boundary: what the web layer and the CLI may ask of any search engine.
+
+An engine hands each request a ``Snapshot`` of one consistent index state; a snapshot answers
+with the plain values of ``results``.  The Whoosh engine (``search.SearchEngine``) is the
+embedded default; another engine implements the same two protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from .results import Article, Facet, Hit, SearchRequest, SearchResults, Stats
+
+
+class Snapshot(Protocol):
+    """One consistent view of the index, used by one request at a time."""
+
+    def search(self, request: SearchRequest, strict: bool = True) -> SearchResults:
+        """Total, one page of highlighted hits, the date histogram and every facet."""
+
+    def search_all(self, request: SearchRequest, strict: bool = True) -> Iterator[Hit]:
+        """Every match in the request's order (for export)."""
+
+    def article(self, doc_id: str, related: int = 5) -> Article:
+        """One article with its related coverage; NotFound when absent."""
+
+    def facet_values(self, name: str, request: SearchRequest, prefix: str = "", size: int = 20,
+                     strict: bool = True, page: int = 1) -> Facet:
+        """One facet's values, by prefix, a page at a time, counted under the other filters."""
+
+    def stats(self) -> Stats:
+        """Article count, date span, sources and build information."""
+
+
+class Engine(Protocol):
+    """Opens snapshots of the live index."""
+
+    def snapshot(self) -> Snapshot:
+        """This thread's snapshot of the live index."""
+
+    @property
+    def warm(self) -> bool:
+        """Whether the live index has finished warming up."""
+
+    def close(self) -> None:
+        """Release everything the engine opened."""
+
+
+def open_engine(root: object, warm: bool = True) -> Engine:
+    """The configured engine over the index at ``root`` (the Whoosh engine)."""
+    from pathlib import Path
+
+    from .search import SearchEngine
+
+    return SearchEngine(Path(str(root)), warm=warm)

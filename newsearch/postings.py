@@ -1,0 +1,248 @@
+"""Posting lists as numpy arrays: the fast whoosh3 block reader behind a version gate and a self-check.
+
+Whoosh's matchers step through postings one Python call at a time (about 3 s for a term in
+60% of 106,000 articles).  ``BlockReader`` decodes a whole block at once (ids are delta-encoded
+per block, so one ``cumsum``); it reads private whoosh3 names, so it is used only with the
+version it was written for and only after it agrees with Whoosh's public matcher on sample
+terms of the generation being opened.  Otherwise ``MatcherReader`` (public API) is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from pickle import loads
+from typing import Any, Protocol
+
+import numpy as np
+import whoosh
+from whoosh.reading import IndexReader, TermNotFound
+
+log = logging.getLogger("newsearch")
+BLOCK_READER_VERSION = "3.54.0"  # the whoosh3 release whose block layout BlockReader reads
+CACHE_POSTINGS = 7_000_000  # about 56 MB per process; the warm-up fills most of it
+SELF_CHECK_TERMS = 12
+Postings = tuple[np.ndarray, np.ndarray]  # (int32 document numbers, float32 term frequencies)
+
+
+class PostingReader(Protocol):
+    name: str
+
+    def read(self, reader: IndexReader, field: str, text: str) -> Postings: ...
+
+
+class MatcherReader:
+    """Postings through Whoosh's public matcher API: slow, but valid for any Whoosh version."""
+
+    name = "matcher"
+
+    def read(self, reader: IndexReader, field: str, text: str) -> Postings:
+        ids: list[int] = []
+        weights: list[float] = []
+        for sub, offset in reader.leaf_readers():
+            if (field, text) not in sub:
+                continue
+            matcher = sub.postings(field, text)
+            while matcher.is_active():
+                ids.append(matcher.id() + offset)
+                weights.append(matcher.weight())
+                matcher.next()
+        return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
+
+
+class BlockReader:
+    """Postings decoded a block at a time from whoosh3 3.54.0's on-disk layout."""
+
+    name = "block"
+
+    def read(self, reader: IndexReader, field: str, text: str) -> Postings:
+        ids_parts, weight_parts = [], []
+        for sub, offset in reader.leaf_readers():
+            matcher = _leaf_matcher(sub, field, text)
+            if matcher is None:
+                continue
+            ids, weights = _decode(matcher)
+            ids_parts.append((ids + offset).astype(np.int32))
+            weight_parts.append(weights)
+        if not ids_parts:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        return np.concatenate(ids_parts), np.concatenate(weight_parts)
+
+
+def _leaf_matcher(sub: Any, field: str, text: str) -> Any:
+    try:
+        return sub._terms.matcher(field, sub._text_to_bytes(field, text), sub.schema[field].format)
+    except (TermNotFound, KeyError):
+        return None
+
+
+def _decode(matcher: Any) -> Postings:
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    if not isinstance(matcher, W3LeafMatcher):  # inlined short lists
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+    id_blocks, weight_blocks = [], []
+    while True:
+        matcher._read_data()
+        deltas, weights, _ = matcher._data
+        id_blocks.append(np.cumsum(np.array(deltas, dtype=np.int64)))
+        count = len(deltas)
+        if weights is None:
+            weight_blocks.append(np.ones(count, np.float32))
+        elif isinstance(weights, float):
+            weight_blocks.append(np.full(count, weights, np.float32))
+        else:
+            weight_blocks.append(np.asarray(weights, dtype=np.float32))
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+
+
+def choose_reader(reader: IndexReader, fields: tuple[str, ...] = ("body", "title")) -> PostingReader:
+    """The block reader when this Whoosh is the version it reads and it agrees with the matcher; else the matcher."""
+    if whoosh.versionstring() != BLOCK_READER_VERSION:
+        log.warning("whoosh %s is not %s: posting lists are read through the (slower) public matcher",
+                    whoosh.versionstring(), BLOCK_READER_VERSION)
+        return MatcherReader()
+    fast, slow = BlockReader(), MatcherReader()
+    try:
+        for field, text in sample_terms(reader, fields):
+            a, b = live_only(reader, fast.read(reader, field, text)), slow.read(reader, field, text)
+            if not (np.array_equal(a[0], b[0]) and np.allclose(a[1], b[1])):
+                raise ValueError(f"block reader disagrees with the matcher on {field}:{text}")
+    except Exception as exc:  # any failure of the private reader means: do not use it
+        log.warning("posting self-check failed (%s): using the public matcher", exc)
+        return MatcherReader()
+    return fast
+
+
+def live_only(reader: IndexReader, found: Postings) -> Postings:
+    """The postings of documents not deleted (the block reader also returns deleted ones; searches mask them)."""
+    if not reader.has_deletions():
+        return found
+    keep = np.array([not reader.is_deleted(int(d)) for d in found[0]], dtype=bool)
+    return found[0][keep], found[1][keep]
+
+
+def sample_terms(reader: IndexReader, fields: tuple[str, ...]) -> list[tuple[str, str]]:
+    """A few terms of each field, the most frequent among the first ones of the lexicon."""
+    found = []
+    for field in fields:
+        if field not in reader.schema:
+            continue
+        terms = []
+        for i, term in enumerate(reader.lexicon(field)):
+            if i >= 200:
+                break
+            terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+        terms.sort(key=lambda t: -reader.doc_frequency(field, t))
+        found.extend((field, t) for t in terms[:SELF_CHECK_TERMS // len(fields)])
+    return found
+
+
+class PostingCache:
+    """Decoded posting lists of one index generation, least recently used out."""
+
+    def __init__(self, source: PostingReader, limit: int = CACHE_POSTINGS) -> None:
+        self.source = source
+        self._lists: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._held = 0
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def get(self, reader: IndexReader, field: str, text: str) -> Postings:
+        key = (field, text)
+        with self._lock:
+            found = self._lists.get(key)
+            if found is not None:
+                self._lists.move_to_end(key)
+                return found
+        found = self.source.read(reader, field, text)
+        with self._lock:
+            self._lists[key] = found
+            self._held += len(found[0])
+            while self._held > self._limit and len(self._lists) > 1:
+                _, (ids, _) = self._lists.popitem(last=False)
+                self._held -= len(ids)
+        return found
+
+    @property
+    def full(self) -> bool:
+        return self._held >= self._limit * 0.9
+
+
+def positions_of(value: bytes) -> list[int]:
+    """Word positions of one posting (Whoosh's Positions format: count, then pickled deltas)."""
+    position, out = 0, []
+    for delta in loads(value[4:] if value.endswith(b".") else value[4:] + b"."):
+        position += delta
+        out.append(position)
+    return out
+
+
+Positions = tuple[np.ndarray, np.ndarray]  # (int64 document number of each position, int32 positions)
+
+
+def read_positions(reader: IndexReader, field: str, text: str) -> Positions:
+    """Every position of a term, flattened, with the document each belongs to (public matcher API)."""
+    docs: list[np.ndarray] = []
+    places: list[np.ndarray] = []
+    for sub, offset in reader.leaf_readers():
+        if (field, text) not in sub:
+            continue
+        matcher = sub.postings(field, text)
+        ids, values = [], []
+        while matcher.is_active():
+            ids.append(matcher.id() + offset)
+            values.append(matcher.value())
+            matcher.next()
+        _flatten(ids, values, docs, places)
+    if not docs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32)
+    return np.concatenate(docs), np.concatenate(places)
+
+
+def _flatten(ids: list[int], values: list[bytes], docs: list[np.ndarray], places: list[np.ndarray]) -> None:
+    lists = [loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in values]
+    counts = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    deltas = np.fromiter((d for x in lists for d in x), dtype=np.int64, count=int(counts.sum()))
+    owner = np.repeat(np.arange(len(lists)), counts)
+    # positions are delta-encoded within each posting: a cumulative sum restarted per posting
+    total = np.cumsum(deltas)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    before = np.concatenate(([0], total))[starts]
+    docs.append(np.asarray(ids, dtype=np.int64)[owner])
+    places.append((total - np.repeat(before, counts)).astype(np.int32))
+
+
+class PositionCache:
+    """Decoded positions of one generation's terms (for phrases), least recently used out."""
+
+    def __init__(self, limit: int = 8_000_000) -> None:
+        self._items: OrderedDict[tuple[str, str], Positions] = OrderedDict()
+        self._held = 0
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def get(self, reader: IndexReader, field: str, text: str) -> Positions:
+        key = (field, text)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        found = read_positions(reader, field, text)
+        with self._lock:
+            self._items[key] = found
+            self._held += len(found[1])
+            while self._held > self._limit and len(self._items) > 1:
+                _, (_, pos) = self._items.popitem(last=False)
+                self._held -= len(pos)
+        return found

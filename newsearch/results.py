@@ -1,0 +1,175 @@
+"""What a search asks and answers: plain frozen values shared by every engine and the web layer.
+
+No engine imports here: the web layer and the CLI see only these types and the ``Engine``
+protocol, whichever engine serves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .facets import FACETS, NAMES
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+MAX_DEPTH = 10_000
+MAX_FILTER_VALUES = 50
+FACET_SIZE = 10
+FACET_SEARCH_SIZE = 20
+MAX_FACET_PAGE = 1_000
+
+
+class SearchError(ValueError):
+    """A request the search layer refuses; ``problems`` say what and where."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class TooExpensive(SearchError):
+    """A query that could not be answered within its time budget."""
+
+
+class NotFound(LookupError):
+    """No such article or facet."""
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be read now; the message is safe to show, the cause goes to the log."""
+
+
+def _empty_filters() -> dict[str, tuple[str, ...]]:
+    return {name: () for name in NAMES}
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a user asked for. Filters of one facet combine with OR, different facets with AND."""
+
+    q: str = ""
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+    date_from: date | None = None
+    date_to: date | None = None
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=_empty_filters)
+
+    @classmethod
+    def of(cls, **kw: Any) -> SearchRequest:
+        """A request with facet filters given by facet name: ``SearchRequest.of(q="oil", places=("Japan",))``."""
+        filters = {name: tuple(kw.pop(name, ())) for name in NAMES}
+        return cls(filters=filters, **kw)
+
+    def selected(self, name: str) -> tuple[str, ...]:
+        """The values chosen for one facet."""
+        return tuple(self.filters.get(name, ()))
+
+    def validate(self) -> None:
+        """Raise SearchError naming every parameter out of bounds."""
+        problems = []
+        if self.page < 1:
+            problems.append(f"page must be 1 or more, not {self.page}")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            problems.append(f"per_page must be between 1 and {MAX_PER_PAGE}, not {self.per_page}")
+        elif self.page * self.per_page > MAX_DEPTH:
+            problems.append(f"page {self.page} is too deep: results are available up to number {MAX_DEPTH:,}"
+                            " (narrow the query or use the export)")
+        if self.sort not in SORTS:
+            problems.append(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            problems.append(f"from ({self.date_from}) is after to ({self.date_to})")
+        for spec in FACETS:
+            count = len(self.selected(spec.name))
+            if count > MAX_FILTER_VALUES:
+                problems.append(f"{count} {spec.name} filters; the limit is {MAX_FILTER_VALUES}")
+        if problems:
+            raise SearchError("; ".join(problems), problems)
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    values: tuple[FacetValue, ...]
+    truncated: bool
+    total: int = 0  # how many distinct values have a non-zero count
+
+
+@dataclass(frozen=True)
+class DateBucket:
+    value: str  # first day of the bucket, ISO
+    end: str  # last day of the bucket, ISO
+    count: int
+
+
+@dataclass(frozen=True)
+class DateFacet:
+    interval: str  # day, week, month or year
+    values: tuple[DateBucket, ...]
+    undated: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    title_html: str
+    published: str | None
+    source: str | None
+    url: str
+    author: str
+    snippets: tuple[str, ...]
+    entities: Mapping[str, tuple[str, ...]]  # facet name -> values, for the entity facets
+    score: float | None = None  # relevance score, when sorted by relevance
+    headline_only: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    request: SearchRequest
+    total: int
+    pages: int
+    hits: tuple[Hit, ...]
+    date: DateFacet
+    facets: dict[str, Facet]
+    warnings: tuple[str, ...] = ()
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    body: str
+    original: str
+    published: str | None
+    source: str | None
+    url: str
+    author: str
+    entities: Mapping[str, tuple[str, ...]]
+    mentions: tuple[tuple[str, int, int, str], ...]
+    date_from: str
+    source_from: str
+    extractor: str
+    related: tuple[Hit, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    first_day: str | None
+    last_day: str | None
+    undated: int
+    sources: tuple[FacetValue, ...]
+    built_at: str | None
+    build: dict[str, Any]
