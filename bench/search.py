@@ -1,14 +1,14 @@
-"""Search benchmark: a fixed mix of queries against the Reuters 2006-2013 index.
+"""Search benchmark: a fixed mix of query kinds against the Reuters 2006-2013 index.
 
-    python bench/search.py [--index-dir DIR] [--queries 240] [--baseline-queries 20]
+    python bench/search.py [--index-dir DIR] [--queries 240]
 
 Build the index first with bench/ingest.py. By default the run starts after the index's
 warm-up (as a server does); --cold measures every posting list decoded on first use.
-Every request returns 10 highlighted results plus all five facets with disjunctive counts.
-In the same run the same mix goes through naive Whoosh (groupedby facets, DateRange filter,
-Whoosh's highlighter) and SQLite FTS5 (MATCH, bm25, snippet(), GROUP BY counts); the ratios
-compare medians. A third of the queries are
-broad (their words are in over 30% of the articles).
+Every request returns 10 highlighted results plus every facet with disjunctive counts and
+the date histogram. Each kind of query is reported apart: broad words, mid words, two words,
+two-word phrases of common words, ORs of common words, several phrases OR'd, prefixes,
+filters only, and words with a date range or an entity filter. In the same run the same mix
+goes through SQLite FTS5 (MATCH, bm25, snippet(), GROUP BY counts); the ratio compares medians.
 """
 
 from __future__ import annotations
@@ -22,33 +22,33 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from whoosh import highlight as whoosh_highlight  # noqa: E402
-from whoosh import sorting  # noqa: E402
-from whoosh.qparser import AndGroup, MultifieldParser  # noqa: E402
-from whoosh.query import DateRange  # noqa: E402
-
 from bench.common import load, percentile, summary  # noqa: E402
-from newsearch.search import SearchEngine, SearchRequest, Snapshot  # noqa: E402
+from newsearch.facets import ENTITY_FACETS  # noqa: E402
+from newsearch.results import SearchRequest  # noqa: E402
+from newsearch.search import SearchEngine, Snapshot  # noqa: E402
 
 DEFAULT_INDEX = Path(tempfile.gettempdir()) / "newsearch-bench" / "index"
+KINDS = ("broad word", "two broad words", "mid word", "two words", "common phrase", "OR of common words",
+         "phrases OR'd", "prefix", "filters only", "word + entity", "word + dates")
 
 
 @dataclass(frozen=True)
 class Case:
-    words: tuple[str, ...]
-    phrase: bool = False
+    kind: str
+    q: str
+    fts: str  # the same query in FTS5's syntax
     date_from: date | None = None
     date_to: date | None = None
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    broad: bool = False
 
-    def q(self) -> str:
-        return f'"{" ".join(self.words)}"' if self.phrase else " ".join(self.words)
+    @property
+    def broad(self) -> bool:
+        return self.kind in ("broad word", "two broad words", "OR of common words")
 
 
 def vocabulary(snap: Snapshot) -> tuple[list[str], list[str], list[str]]:
@@ -65,59 +65,80 @@ def vocabulary(snap: Snapshot) -> tuple[list[str], list[str], list[str]]:
     return broad, medium, narrow
 
 
+def common_phrases(snap: Snapshot, broad: list[str], rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """Two-word phrases of frequent words that really occur (read from a sample of articles)."""
+    reader = snap.searcher.reader()
+    common = set(broad)
+    seen: dict[tuple[str, str], int] = {}
+    for docnum in rng.sample(list(reader.all_doc_ids()), 300):
+        from newsearch.analysis import words
+
+        ws = words(reader.stored_fields(docnum)["meta"]["body"])
+        for a, b in zip(ws, ws[1:], strict=False):
+            if a in common or b in common:
+                seen[(a, b)] = seen.get((a, b), 0) + 1
+    ranked = [p for p, n in sorted(seen.items(), key=lambda x: -x[1]) if n >= 3 and all(w.isalpha() for w in p)]
+    return ranked[:count] or [("last", "year")]
+
+
 def make_mix(snap: Snapshot, count: int, seed: int = 7) -> list[Case]:
     rng = random.Random(seed)
     broad, medium, narrow = vocabulary(snap)
+    phrases = common_phrases(snap, broad, rng, 60)
     top = snap.search(SearchRequest(per_page=1))
-    facet_values = {name: [v.value for v in top.facets[name].values] for name in ("people", "organizations", "places")}
+    facet_values = {spec.name: [v.value for v in top.facets[spec.name].values] for spec in ENTITY_FACETS}
     days = [b.value for b in top.date.values]
     cases: list[Case] = []
     for i in range(count):
-        kind = i % 6
-        if kind in (0, 3):  # broad: a third of the mix
-            cases.append(Case((rng.choice(broad),) if kind == 0 else tuple(rng.sample(broad, 2)), broad=True))
-        elif kind == 1:
-            cases.append(Case((rng.choice(medium), rng.choice(narrow))))
-        elif kind == 2:
-            name = rng.choice(list(facet_values))
-            cases.append(Case((rng.choice(medium),), filters={name: (rng.choice(facet_values[name]),)}))
-        elif kind == 4:
-            start = date.fromisoformat(rng.choice(days[:-12] or days))
-            cases.append(Case((rng.choice(medium),), date_from=start, date_to=date(start.year + 1, start.month, 1)))
-        else:
-            cases.append(Case((rng.choice(medium), rng.choice(medium)), phrase=rng.random() < 0.5))
+        kind = KINDS[i % len(KINDS)]
+        cases.append(_case(kind, rng, broad, medium, narrow, phrases, facet_values, days))
     return cases
 
 
+def _case(kind: str, rng: random.Random, broad: list[str], medium: list[str], narrow: list[str],  # noqa: PLR0913
+          phrases: list[tuple[str, str]], facet_values: dict[str, list[str]], days: list[str]) -> Case:
+    def quoted(p: tuple[str, str]) -> str:
+        return f'"{p[0]} {p[1]}"'
+
+    if kind == "broad word":
+        w = rng.choice(broad)
+        return Case(kind, w, f'"{w}"')
+    if kind == "two broad words":
+        a, b = rng.sample(broad, 2)
+        return Case(kind, f"{a} {b}", f'"{a}" AND "{b}"')
+    if kind == "mid word":
+        w = rng.choice(medium)
+        return Case(kind, w, f'"{w}"')
+    if kind == "two words":
+        a, b = rng.choice(medium), rng.choice(narrow)
+        return Case(kind, f"{a} {b}", f'"{a}" AND "{b}"')
+    if kind == "common phrase":
+        p = rng.choice(phrases)
+        return Case(kind, quoted(p), quoted(p))
+    if kind == "OR of common words":
+        ws = rng.sample(broad, 3)
+        return Case(kind, " OR ".join(ws), " OR ".join(f'"{w}"' for w in ws))
+    if kind == "phrases OR'd":
+        ps = rng.sample(phrases, 4)
+        return Case(kind, " OR ".join(map(quoted, ps)), " OR ".join(map(quoted, ps)))
+    if kind == "prefix":
+        w = rng.choice(medium)[:4]
+        return Case(kind, f"{w}*", f"{w}*")
+    if kind == "filters only":
+        name = rng.choice(list(facet_values))
+        return Case(kind, "", "", filters={name: (rng.choice(facet_values[name]),)})
+    if kind == "word + entity":
+        name = rng.choice(list(facet_values))
+        w = rng.choice(medium)
+        return Case(kind, w, f'"{w}"', filters={name: (rng.choice(facet_values[name]),)})
+    start = date.fromisoformat(rng.choice(days[:-12] or days))
+    w = rng.choice(medium)
+    return Case(kind, w, f'"{w}"', date_from=start, date_to=date(start.year + 1, start.month, 1))
+
+
 def ours(snap: Snapshot, case: Case) -> int:
-    request = SearchRequest(q=case.q(), date_from=case.date_from, date_to=case.date_to,
-                            **{k: v for k, v in case.filters.items()})
+    request = SearchRequest.of(q=case.q, date_from=case.date_from, date_to=case.date_to, **case.filters)
     return snap.search(request).total
-
-
-FIELD = {"people": "f_person", "organizations": "f_org", "places": "f_place", "source": "f_source"}
-
-
-def naive_whoosh(snap: Snapshot, case: Case) -> int:
-    searcher = snap.searcher
-    parser = MultifieldParser(["title", "body"], snap.schema, group=AndGroup)
-    query = parser.parse(case.q())
-    for name, values in case.filters.items():
-        query = query & parser.parse(f'{FIELD[name]}:"{values[0]}"')
-    date_filter = None
-    if case.date_from:
-        date_filter = DateRange("published", datetime.combine(case.date_from, datetime.min.time()),
-                                datetime.combine(case.date_to, datetime.max.time()))
-    facets = {name: sorting.FieldFacet(f, allow_overlap=True, maptype=sorting.Count) for name, f in FIELD.items()}
-    results = searcher.search(query, limit=10, groupedby=facets, filter=date_filter)
-    results.fragmenter = whoosh_highlight.ContextFragmenter()
-    results.formatter = whoosh_highlight.HtmlFormatter(tagname="mark")
-    for hit in results:
-        meta = hit["meta"]
-        results.highlighter.highlight_hit(hit, "body", text=meta["body"], top=3)
-    for name in facets:
-        results.groups(name)
-    return len(results)
 
 
 def build_fts(snap: Snapshot, path: Path) -> sqlite3.Connection:
@@ -134,8 +155,8 @@ def build_fts(snap: Snapshot, path: Path) -> sqlite3.Connection:
     for docnum, stored in snap.searcher.reader().iter_docs():
         meta = stored["meta"]
         rows.append((docnum, meta["title"], meta["body"], (meta["published"] or "")[:10], meta["source"]))
-        for name in ("people", "organizations", "places"):
-            ents.extend((docnum, name, v) for v in meta[name])
+        for spec in ENTITY_FACETS:
+            ents.extend((docnum, spec.name, v) for v in meta[spec.doc_attr])
     db.executemany("INSERT INTO fts(rowid, title, body) VALUES (?, ?, ?)", [(r[0], r[1], r[2]) for r in rows])
     db.executemany("INSERT INTO docs VALUES (?, ?, ?)", [(r[0], r[3], r[4]) for r in rows])
     db.executemany("INSERT INTO ents VALUES (?, ?, ?)", ents)
@@ -144,8 +165,7 @@ def build_fts(snap: Snapshot, path: Path) -> sqlite3.Connection:
 
 
 def fts5(db: sqlite3.Connection, case: Case) -> int:
-    match = f'"{" ".join(case.words)}"' if case.phrase else " AND ".join(f'"{w}"' for w in case.words)
-    where, args = ["fts MATCH ?"], [match]
+    where, args = (["fts MATCH ?"], [case.fts]) if case.fts else (["1"], [])
     if case.date_from:
         where.append("docs.day BETWEEN ? AND ?")
         args += [case.date_from.isoformat(), case.date_to.isoformat()]  # type: ignore[union-attr]
@@ -154,15 +174,19 @@ def fts5(db: sqlite3.Connection, case: Case) -> int:
         args += [name, values[0]]
     cond = " AND ".join(where)
     base = f"FROM fts JOIN docs ON docs.rowid = fts.rowid WHERE {cond}"
+    if not case.fts:  # filters only: FTS5 cannot scan without MATCH, so read the documents table
+        base = f"FROM docs JOIN fts ON fts.rowid = docs.rowid WHERE {cond}"
     db.execute("CREATE TEMP TABLE IF NOT EXISTS hits(rowid INTEGER PRIMARY KEY)")
     db.execute("DELETE FROM hits")
     db.execute(f"INSERT INTO hits SELECT fts.rowid {base}", args)
     total = db.execute("SELECT count(*) FROM hits").fetchone()[0]
     db.execute(f"SELECT fts.rowid, snippet(fts, 1, '<mark>', '</mark>', '…', 30), "
-               f"highlight(fts, 0, '<mark>', '</mark>') {base} ORDER BY bm25(fts, 2.0, 1.0) LIMIT 10", args).fetchall()
+               f"highlight(fts, 0, '<mark>', '</mark>') {base} "
+               f"{'ORDER BY bm25(fts, 2.0, 1.0) ' if case.fts else ''}LIMIT 10", args).fetchall()
     db.execute("SELECT docs.source, count(*) FROM hits JOIN docs USING(rowid) "
                "GROUP BY 1 ORDER BY 2 DESC LIMIT 10").fetchall()
-    for name in ("people", "organizations", "places"):
+    for spec in ENTITY_FACETS:
+        name = spec.name
         db.execute("SELECT value, count(*) FROM hits JOIN ents USING(rowid) WHERE facet = ? "
                    "GROUP BY value ORDER BY 2 DESC LIMIT 10", [name]).fetchall()
     db.execute("SELECT substr(day, 1, 7), count(*) FROM hits JOIN docs USING(rowid) GROUP BY 1").fetchall()
@@ -183,10 +207,9 @@ def timed(label: str, run, cases: list[Case]) -> tuple[list[float], list[int]]: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX)
-    parser.add_argument("--queries", type=int, default=240)
+    parser.add_argument("--queries", type=int, default=242)
     parser.add_argument("--cold", action="store_true", help="no warm-up: every posting list decoded on first use")
-    parser.add_argument("--baseline-queries", type=int, default=20,
-                        help="how many of the mix go through the (slow) naive Whoosh baseline")
+    parser.add_argument("--no-fts", action="store_true", help="skip the SQLite FTS5 baseline")
     args = parser.parse_args()
     engine = SearchEngine(args.index_dir, warm=not args.cold)
     t0 = time.perf_counter()
@@ -197,27 +220,24 @@ def main() -> None:
         engine.wait_warm()
         print(f"warm-up (frequent terms decoded in the background) done {time.perf_counter() - t0:.1f}s after opening")
     cases = make_mix(snap, args.queries)
-    broad_share = sum(c.broad for c in cases) / len(cases)
     our_times, our_totals = timed(f"newsearch, {len(cases)} queries", lambda c: ours(snap, c), cases)
-    broad = [(t, n) for t, n, c in zip(our_times, our_totals, cases, strict=True) if c.broad]
-    print(f"  broad queries ({broad_share:.0%} of the mix, mean {statistics.mean(n for _, n in broad):,.0f} of "
-          f"{snap.columns.live_count:,} articles matched): {summary([t for t, _ in broad])}")
-    sub = cases[: args.baseline_queries]
-    naive_times, _ = timed(f"naive Whoosh, first {len(sub)} queries", lambda c: naive_whoosh(snap, c), sub)
-    with tempfile.TemporaryDirectory() as tmp:
-        t1 = time.perf_counter()
-        db = build_fts(snap, Path(tmp) / "fts.db")
-        print(f"FTS5 table built in {time.perf_counter() - t1:.0f}s")
-        fts_times, fts_totals = timed(f"SQLite FTS5, {len(cases)} queries", lambda c: fts5(db, c), cases)
-        db.close()
-    ours_sub = our_times[: len(sub)]
-    print(f"ratios of medians on the same queries: naive Whoosh / newsearch = "
-          f"{statistics.median(naive_times) / statistics.median(ours_sub):.1f}x; "
-          f"FTS5 / newsearch = {statistics.median(fts_times) / statistics.median(our_times):.1f}x")
-    agree = sum(a == b for a, b in zip(our_totals, fts_totals, strict=True))
-    print(f"totals equal to FTS5's on {agree}/{len(cases)} queries (tokenisers differ slightly)")
+    for kind in KINDS:
+        these = [(t, n) for t, n, c in zip(our_times, our_totals, cases, strict=True) if c.kind == kind]
+        if these:
+            print(f"  {kind:<20} ({len(these)}, mean {statistics.mean(n for _, n in these):,.0f} matched): "
+                  f"{summary([t for t, _ in these])}")
+    ratio = None
+    if not args.no_fts:
+        with tempfile.TemporaryDirectory() as tmp:
+            t1 = time.perf_counter()
+            db = build_fts(snap, Path(tmp) / "fts.db")
+            print(f"FTS5 table built in {time.perf_counter() - t1:.0f}s")
+            fts_times, fts_totals = timed(f"SQLite FTS5, {len(cases)} queries", lambda c: fts5(db, c), cases)
+            db.close()
+        ratio = statistics.median(fts_times) / statistics.median(our_times)
+        print(f"ratio of medians on the same queries: FTS5 / newsearch = {ratio:.1f}x")
     print(json.dumps({"p50_ms": round(statistics.median(our_times), 1), "p95_ms": round(percentile(our_times, 95), 1),
-                      "p99_ms": round(percentile(our_times, 99), 1)}))
+                      "p99_ms": round(percentile(our_times, 99), 1), "fts5_ratio": ratio and round(ratio, 1)}))
     engine.close()
 
 

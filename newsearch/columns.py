@@ -20,6 +20,7 @@ from .schema import FIELD_SEP, ROW_FIELD, ROW_FIXED, VALUE_SEP
 
 NO_DAY = np.iinfo(np.int32).min
 Resolve = Callable[[str, str], str | None]  # (facet name, stored value) -> shown value, or None to drop
+Aliases = Callable[[str, str], list[str]]  # (facet name, value) -> other names merged into it
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,7 @@ class Columns:
         return int(self.live.sum())
 
 
-def load_columns(reader: IndexReader, resolve: Resolve | None = None,
-                 aliases: Callable[[str, str], list[str]] | None = None) -> Columns:
+def load_columns(reader: IndexReader, resolve: Resolve | None = None, aliases: Aliases | None = None) -> Columns:
     """Read the per-document facet rows into arrays (one column read per document).
 
     ``resolve`` maps a stored entity value to the value shown (corpus-level resolution), and

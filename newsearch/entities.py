@@ -313,3 +313,14 @@ def _link_short_names(mentions: list[Mention]) -> list[Mention]:
 def default_extractor() -> EntityExtractor:
     """The process-wide extractor (loading the model takes a moment)."""
     return EntityExtractor()
+
+
+def aliases_of(kind: str | None, name: str) -> list[str]:
+    """The other spellings that normalisation maps onto this name (OPEC for the long form)."""
+    if not _INVERSE:
+        for variant, target in _ALIASES.items():
+            _INVERSE.setdefault(target, []).append(variant)
+    return [v for v in _INVERSE.get((kind or "", name), []) if v != _key(name)]
+
+
+_INVERSE: dict[tuple[str, str], list[str]] = {}

@@ -16,7 +16,7 @@ from typing import Any
 from whoosh.reading import IndexReader
 
 from .analysis import words
-from .columns import Columns, Resolve, load_columns
+from .columns import Aliases, Columns, Resolve, load_columns
 from .postings import CACHE_POSTINGS, PositionCache, PostingCache, choose_reader
 from .vocabulary import Vocabulary
 
@@ -40,7 +40,7 @@ class Generation:
 class GenerationCache:
     """The state of the latest index generation, loaded once and shared by all threads."""
 
-    def __init__(self, warm: bool = True, resolve: Callable[[Any], tuple[Resolve | None, Any]] | None = None) -> None:
+    def __init__(self, warm: bool = True, resolve: Callable[[Any], tuple[Resolve | None, Aliases | None]] | None = None) -> None:
         self._lock = threading.Lock()
         self._current: Generation | None = None
         self._warm = warm

@@ -20,11 +20,12 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from . import querylang
-from .columns import NO_DAY, Columns
+from .columns import NO_DAY, Aliases, Columns, Resolve
+from .entities import aliases_of
 from .config import query_seconds
 from .dates import day_from_number, day_number
 from .executor import Evaluator, top
-from .facets import ENTITY_FACETS, FACETS, NAMES
+from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
 from .generation import GenerationCache
 from .highlight import Terms, highlight_all, snippets
 from .indexer import build_info, current_dir, open_current
@@ -268,6 +269,11 @@ class Snapshot:
         )
 
 
+def resolution(folder: Path | None) -> tuple[Resolve | None, Aliases | None]:
+    """How a generation's stored entity values are shown, and what else each value is called."""
+    return None, lambda facet, value: aliases_of(BY_NAME[facet].kind, value)
+
+
 def _others(selected: dict[str, np.ndarray | None], name: str) -> list[np.ndarray | None]:
     """The selections of every facet but one (a facet's own counts ignore its own selection)."""
     return [mask for other, mask in selected.items() if other != name]
@@ -353,7 +359,7 @@ class SearchEngine:
 
     def __init__(self, root: Path, warm: bool = True) -> None:
         self.root = root
-        self._generation = GenerationCache(warm)
+        self._generation = GenerationCache(warm, resolve=resolution)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._indexes: dict[Path, whoosh_index.Index] = {}
