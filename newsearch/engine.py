@@ -32,6 +32,9 @@ class Snapshot(Protocol):
     def stats(self) -> Stats:
         """Article count, date span, sources and build information."""
 
+    def probe(self) -> int:
+        """Read from every part of the index; IndexUnavailable when a part cannot be read."""
+
 
 class Engine(Protocol):
     """Opens snapshots of the live index."""

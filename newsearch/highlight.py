@@ -12,7 +12,9 @@ from functools import lru_cache
 from html import escape
 
 FRAGMENT_CHARS = 240
-MAX_FRAGMENTS = 3
+MAX_FRAGMENTS = 2
+MAX_SPANS = 1_000  # matches looked at per text: snippet cost stays linear and bounded
+MAX_SCAN_CHARS = 300_000  # characters searched for matches per text
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,12 @@ def _pattern(terms: Terms) -> re.Pattern[str]:
     return re.compile(rf"(?<!{_EDGE})(?:{body})(?!\w)", re.IGNORECASE)
 
 
-def find_spans(text: str, terms: Terms) -> list[Span]:
-    """Every match of the terms in the text, phrases as one span, in order."""
+def find_spans(text: str, terms: Terms, limit: int = MAX_SPANS) -> list[Span]:
+    """The first `limit` matches of the terms in the text (its first MAX_SCAN_CHARS), phrases as one span."""
     if not terms:
         return []
-    return [Span(m.start(), m.end()) for m in _pattern(terms).finditer(text)]
+    found = _pattern(terms).finditer(text, 0, MAX_SCAN_CHARS)
+    return [Span(m.start(), m.end()) for _, m in zip(range(limit), found, strict=False)]
 
 
 def best_windows(text: str, spans: list[Span], size: int = FRAGMENT_CHARS, count: int = MAX_FRAGMENTS
@@ -61,9 +64,13 @@ def best_windows(text: str, spans: list[Span], size: int = FRAGMENT_CHARS, count
     if not spans:
         return []
     scored = []
+    end = 0  # spans[i:end] fit in the window starting at spans[i]: one pass, linear in the spans
     for i, first in enumerate(spans):
-        inside = [s for s in spans[i:] if s.end <= first.start + size]
-        distinct = len({text[s.start:s.end].lower() for s in inside})
+        end = max(end, i)
+        while end < len(spans) and spans[end].end <= first.start + size:
+            end += 1
+        inside = spans[i:end]
+        distinct = len({text[s.start:s.end].lower() for s in inside[:20]})
         scored.append((-distinct, -len(inside), first.start))
     chosen: list[tuple[int, int]] = []
     for _, _, start in sorted(scored):
@@ -110,7 +117,7 @@ def render(text: str, spans: list[Span], begin: int = 0, end: int | None = None)
 
 
 def snippets(text: str, terms: Terms, fallback_chars: int = FRAGMENT_CHARS) -> list[str]:
-    """One to three highlighted fragments of the text (its opening when nothing matches)."""
+    """One or two highlighted fragments of the text (its opening when nothing matches)."""
     spans = find_spans(text, terms) if terms else []
     windows = best_windows(text, spans)
     if not windows:
@@ -121,5 +128,5 @@ def snippets(text: str, terms: Terms, fallback_chars: int = FRAGMENT_CHARS) -> l
 
 
 def highlight_all(text: str, terms: Terms) -> str:
-    """The whole text escaped, with every match marked (for titles)."""
+    """The whole text escaped, with its first MAX_SPANS matches marked (for titles and article pages)."""
     return render(text, find_spans(text, terms) if terms else [])

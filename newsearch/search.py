@@ -7,20 +7,26 @@ returned is a plain value from ``results``: the web layer never sees Whoosh.
 
 from __future__ import annotations
 
+import functools
+import pickle
 import re
+import struct
 import threading
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.reading import CorruptIndexError
 from whoosh.searching import Searcher
 
 from . import querylang
 from .columns import NO_DAY, Aliases, Columns, Resolve
+from .schema import ROW_FIELD
 from .entities import aliases_of
 from .config import query_seconds
 from .dates import day_from_number, day_number
@@ -28,7 +34,7 @@ from .executor import Evaluator, top
 from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
 from .generation import GenerationCache
 from .highlight import Terms, highlight_all, snippets
-from .indexer import build_info, current_dir, open_current
+from .indexer import IndexMissing, build_info, current_dir, open_current
 from .querylang import ParsedQuery
 from .results import (
     FACET_SEARCH_SIZE,
@@ -40,6 +46,7 @@ from .results import (
     Facet,
     FacetValue,
     Hit,
+    IndexUnavailable,
     NotFound,
     SearchError,
     SearchRequest,
@@ -48,6 +55,25 @@ from .results import (
 )
 
 FIELD_BOOSTS = ("title", "body")
+UNAVAILABLE = "the search index cannot be read right now; the server log says why"
+# What a missing, truncated or corrupt index file raises while being read.
+READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError, whoosh_index.IndexError,
+               CorruptIndexError)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def readable(method: Callable[P, R]) -> Callable[P, R]:
+    """Errors from reading a damaged index become IndexUnavailable (a 503), never a 500."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except READ_ERRORS as exc:
+            raise IndexUnavailable(UNAVAILABLE) from exc
+
+    return wrapper
 
 
 # --- the per-thread view of one index generation ------------------------------------
@@ -75,6 +101,7 @@ class Snapshot:
     def _run(self, parsed: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
         return self.evaluator.run(parsed.tree, time.monotonic() + query_seconds())
 
+    @readable
     def search(self, request: SearchRequest, strict: bool = True) -> SearchResults:
         """Run a search: total, one page of highlighted hits, and every facet."""
         request.validate()
@@ -205,6 +232,7 @@ class Snapshot:
         for d in docnums:
             yield self._hit(int(d), terms, score if with_score else None)
 
+    @readable
     def article(self, doc_id: str, related: int = 5) -> Article:
         """One whole article with its entities and related coverage."""
         docnum = self.searcher.document_number(id=doc_id)
@@ -233,6 +261,7 @@ class Snapshot:
         order = top([self.columns.id_rank, -score.astype(np.float64)], mask, limit)
         return [self._hit(int(d), Terms()) for d in order]
 
+    @readable
     def facet_values(self, name: str, request: SearchRequest, prefix: str = "", size: int = FACET_SEARCH_SIZE,
                      strict: bool = True, page: int = 1) -> Facet:
         """Values of one facet matching a prefix, counted under the request's other filters, a page at a time."""
@@ -254,6 +283,24 @@ class Snapshot:
                        for i in ranked[start:start + size])
         return Facet(name, values, len(ranked) > start + size, len(ranked))
 
+    @readable
+    def probe(self) -> int:
+        """Read something from every segment of the generation (a term's postings, a stored document);
+        IndexUnavailable when any part cannot be read. Returns the number of segments probed."""
+        reader = self.searcher.reader()
+        leaves = reader.leaf_readers()
+        for sub, _ in leaves:
+            for docnum in sub.all_doc_ids():
+                sub.stored_fields(docnum)
+                sub.column_reader(ROW_FIELD)[docnum]
+                break
+            for term in sub.lexicon("body"):
+                matcher = sub.postings("body", term.decode("utf-8"))
+                matcher.all_ids().__next__()
+                break
+        return len(leaves)
+
+    @readable
     def stats(self) -> Stats:
         """Article count, date span, sources and how the index was built."""
         cols = self.columns
@@ -364,10 +411,21 @@ class SearchEngine:
         self._lock = threading.Lock()
         self._indexes: dict[Path, whoosh_index.Index] = {}
         self._open: set[Snapshot] = set()
-        current_dir(root)  # fail now, with a clear message, when there is no index
+        try:
+            current_dir(root)  # fail now when there is no index (the cause, with the path, goes to the log)
+        except IndexMissing as exc:
+            raise IndexUnavailable(UNAVAILABLE) from exc
 
     def snapshot(self) -> Snapshot:
-        """This thread's snapshot of the live index generation."""
+        """This thread's snapshot of the live index generation; IndexUnavailable when it cannot be read."""
+        try:
+            return self._snapshot()
+        except IndexUnavailable:
+            raise
+        except (IndexMissing, *READ_ERRORS) as exc:
+            raise IndexUnavailable(UNAVAILABLE) from exc
+
+    def _snapshot(self) -> Snapshot:
         folder = current_dir(self.root)
         ix = self._index(folder)
         key = (folder.name, ix.latest_generation())

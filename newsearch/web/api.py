@@ -116,7 +116,11 @@ def _check_id(doc_id: str) -> None:
 
 @bp.get("/health")
 def health() -> Any:
-    """Whether the index is readable, its article count and build time (503 when not)."""
-    stats = snapshot().stats()
+    """Whether every segment of the live index answers a probe, its article count and build time.
+
+    A probe that fails is IndexUnavailable: a 503 in the error shape, with the details in the log."""
+    snap = snapshot()
+    snap.probe()
+    stats = snap.stats()
     return jsonify({"ok": True, "index": "readable", "articles": stats.articles, "built_at": stats.built_at,
                     "warm": engine(current_app).warm})

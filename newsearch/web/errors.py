@@ -37,8 +37,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(IndexUnavailable)
     def index_unavailable(exc: IndexUnavailable) -> Any:
-        log.error("index unavailable on %s: %s", request.path, exc.__cause__ or exc)
-        return respond(503, str(exc))
+        log.error("index unavailable on %s: %r", request.path, exc.__cause__ or exc)
+        return respond(503, f"index degraded: {exc}")
 
     @app.errorhandler(TooExpensive)
     def too_expensive(exc: TooExpensive) -> Any:
