@@ -20,6 +20,7 @@ from .columns import Aliases, Columns, Resolve, load_columns
 from .postings import CACHE_POSTINGS, PositionCache, PostingCache, choose_reader
 from .vocabulary import Vocabulary
 
+ResolutionOf = Callable[[Any], tuple[Resolve | None, Aliases | None]]  # generation folder -> how values show
 WARM_POSTINGS = CACHE_POSTINGS  # the warm-up fills the cache, so serving does not grow it
 WARM_MIN_FREQUENCY = 2_000  # shorter lists decode in under 2 ms when first asked for
 WARM_SAMPLE = 400
@@ -40,7 +41,7 @@ class Generation:
 class GenerationCache:
     """The state of the latest index generation, loaded once and shared by all threads."""
 
-    def __init__(self, warm: bool = True, resolve: Callable[[Any], tuple[Resolve | None, Aliases | None]] | None = None) -> None:
+    def __init__(self, warm: bool = True, resolve: ResolutionOf | None = None) -> None:
         self._lock = threading.Lock()
         self._current: Generation | None = None
         self._warm = warm

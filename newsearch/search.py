@@ -26,10 +26,9 @@ from whoosh.searching import Searcher
 
 from . import querylang
 from .columns import NO_DAY, Aliases, Columns, Resolve
-from .schema import ROW_FIELD
-from .entities import aliases_of
 from .config import query_seconds
 from .dates import day_from_number, day_number
+from .entities import aliases_of
 from .executor import Evaluator, top
 from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
 from .generation import GenerationCache
@@ -53,6 +52,7 @@ from .results import (
     SearchResults,
     Stats,
 )
+from .schema import ROW_FIELD
 
 FIELD_BOOSTS = ("title", "body")
 UNAVAILABLE = "the search index cannot be read right now; the server log says why"
