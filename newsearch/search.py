@@ -35,6 +35,7 @@ from .generation import GenerationCache
 from .highlight import Terms, highlight_all, snippets
 from .indexer import IndexMissing, build_info, current_dir, open_current
 from .querylang import ParsedQuery
+from .vocabulary import MAX_PREFIX_TERMS
 from .results import (
     FACET_SEARCH_SIZE,
     FACET_SIZE,
@@ -115,10 +116,19 @@ class Snapshot:
         facets = {name: self._facet(name, _all_of(matched, date_mask, *_others(selected, name)),
                                     request.selected(name)) for name in NAMES}
         date_facet = date_histogram(self.columns, _all_of(matched, *selected.values()))
-        warnings = tuple(str(p) for p in parsed.problems)
+        warnings = tuple(str(p) for p in parsed.problems) + self._prefix_warnings(parsed)
         suggestion = self._suggest(request, parsed, total) if total < 3 and parsed.words else None
         pages = max(1, -(-total // request.per_page))
         return SearchResults(request, total, pages, tuple(hits), date_facet, facets, warnings, suggestion)
+
+    def _prefix_warnings(self, parsed: ParsedQuery) -> tuple[str, ...]:
+        out = []
+        for leaf in querylang.positive_leaves(parsed.tree):
+            if isinstance(leaf, querylang.Prefix) and leaf.field in (None, "title", "body") and any(
+                    self.vocabulary.prefix_truncated(f, leaf.text) for f in FIELD_BOOSTS):
+                out.append(f"{leaf.text}* matches more than {MAX_PREFIX_TERMS} words; "
+                           f"searched the {MAX_PREFIX_TERMS} most frequent")
+        return tuple(out)
 
     def _date_mask(self, request: SearchRequest) -> np.ndarray | None:
         if not request.date_from and not request.date_to:

@@ -68,3 +68,15 @@ def test_one_word_of_a_name_matches_it(snap: Snapshot) -> None:
     assert snap.search(SearchRequest(q=f"person:{last}")).total >= 1
     assert snap.search(SearchRequest(q=f'person:"{full}"')).total >= 1
     assert SEED_000 in {h.id for h in snap.search(SearchRequest(q="person:netanyahu")).hits}
+
+
+def test_a_prefix_with_too_many_words_says_what_it_searched(mixed: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsearch.search
+    import newsearch.vocabulary
+
+    full = total(mixed, "ex*")
+    monkeypatch.setattr(newsearch.vocabulary, "MAX_PREFIX_TERMS", 3)
+    monkeypatch.setattr(newsearch.search, "MAX_PREFIX_TERMS", 3)
+    results = mixed.search(SearchRequest(q="ex*"))
+    assert results.warnings == ("ex* matches more than 3 words; searched the 3 most frequent",)
+    assert 0 < results.total < full
