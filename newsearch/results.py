@@ -20,6 +20,7 @@ MAX_FILTER_VALUES = 50
 FACET_SIZE = 10
 FACET_SEARCH_SIZE = 20
 MAX_FACET_PAGE = 1_000
+MAX_PREFIX_TERMS = 512  # a prefix query ORs at most this many words (the most frequent), with a warning
 
 
 class SearchError(ValueError):

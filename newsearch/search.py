@@ -35,11 +35,11 @@ from .generation import GenerationCache
 from .highlight import Terms, highlight_all, snippets
 from .indexer import IndexMissing, build_info, current_dir, open_current
 from .querylang import ParsedQuery
-from .vocabulary import MAX_PREFIX_TERMS
 from .results import (
     FACET_SEARCH_SIZE,
     FACET_SIZE,
     MAX_FACET_PAGE,
+    MAX_PREFIX_TERMS,
     Article,
     DateBucket,
     DateFacet,

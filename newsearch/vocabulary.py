@@ -13,8 +13,8 @@ from collections import OrderedDict
 from whoosh.reading import IndexReader
 
 from .analysis import stem, stems
+from .results import MAX_PREFIX_TERMS
 
-MAX_PREFIX_TERMS = 512  # a prefix query ORs at most this many words (the most frequent of them)
 MAX_SCAN = 5_000  # lexicon words looked at for one expansion
 _CACHED = 20_000
 

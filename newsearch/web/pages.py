@@ -8,6 +8,7 @@ import markdown
 from flask import Blueprint, render_template, request
 
 from ..facets import FACETS, NAMES
+from ..results import MAX_PREFIX_TERMS
 from . import snapshot
 from .data import BadRequest, article_dict, facet_values_data, search_data
 from .view import UrlState, timeline
@@ -49,7 +50,7 @@ def article_page(doc_id: str) -> Any:
 
 @bp.get("/help")
 def help_page() -> Any:
-    return render_template("help.html", state=UrlState(request.args))
+    return render_template("help.html", state=UrlState(request.args), facets=FACETS, max_prefix=MAX_PREFIX_TERMS)
 
 
 def render_markdown(text: str) -> str:
