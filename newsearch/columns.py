@@ -53,6 +53,12 @@ class FacetColumn:
         """How many of the selected documents carry each value."""
         return np.bincount(self.value_ids[selected_docs[self.docs]], minlength=len(self.values))
 
+    def distinct_counts(self, selected_docs: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
+        """How many distinct keys (copy groups, stories) among the selected documents carry each value."""
+        chosen = selected_docs[self.docs]
+        pairs = self.value_ids[chosen].astype(np.int64) * keys + key[self.docs[chosen]]
+        return np.bincount(np.unique(pairs) // keys, minlength=len(self.values))
+
     def docs_mask(self, size: int, value_ids: np.ndarray) -> np.ndarray:
         """Documents carrying any of the given value ids."""
         out = np.zeros(size, dtype=bool)
@@ -121,6 +127,7 @@ class Columns:
     body_length: np.ndarray  # float32 words
     id_rank: np.ndarray  # int32: position of each document's id in sorted order (the last tie-break)
     facets: dict[str, FacetColumn]
+    ids: list[str] = field(default_factory=list)  # each document's id
 
     @property
     def live_count(self) -> int:
@@ -158,7 +165,7 @@ def load_columns(reader: IndexReader, resolve: Resolve | None = None, aliases: A
                 _add(pairs[spec.name], docnum, values)
     facets = {spec.name: _facet(*pairs[spec.name], aliases=(lambda v, n=spec.name: aliases(n, v)) if aliases else None)
               for spec in FACETS}
-    return Columns(size, live, day, stamp, lengths[0], lengths[1], _ranks(ids), facets)
+    return Columns(size, live, day, stamp, lengths[0], lengths[1], _ranks(ids), facets, ids)
 
 
 def _ranks(ids: list[str]) -> np.ndarray:

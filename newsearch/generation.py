@@ -17,6 +17,7 @@ from whoosh.reading import IndexReader
 
 from .analysis import words
 from .columns import Aliases, Columns, Resolve, load_columns
+from .groups import Groups, load_groups
 from .postings import CACHE_POSTINGS, PositionCache, PostingCache, choose_reader
 from .vocabulary import Vocabulary
 
@@ -36,6 +37,7 @@ class Generation:
     postings: PostingCache
     positions: PositionCache
     vocabulary: Vocabulary
+    groups: Groups
 
 
 class GenerationCache:
@@ -57,8 +59,9 @@ class GenerationCache:
         with self._lock:
             if self._current is None or self._current.key != key:
                 resolve, aliases = self._resolve(folder) if self._resolve else (None, None)
-                self._current = Generation(key, load_columns(reader, resolve, aliases),
-                                           PostingCache(choose_reader(reader)), PositionCache(), Vocabulary())
+                columns = load_columns(reader, resolve, aliases)
+                self._current = Generation(key, columns, PostingCache(choose_reader(reader)), PositionCache(),
+                                           Vocabulary(), load_groups(folder, columns.ids))
                 self.warmed = threading.Event()
                 if self._warm and open_reader is not None:
                     threading.Thread(target=_warm_up, args=(self._current.postings, open_reader, self.warmed),

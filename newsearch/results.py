@@ -14,6 +14,8 @@ from typing import Any
 from .facets import FACETS, NAMES
 
 SORTS = ("relevance", "newest", "oldest")
+COUNTS = ("articles", "copies", "stories")  # what totals, facet counts and timeline bars count
+COLLAPSES = ("copies", "stories", "none")  # one result per copy group, per story, or every article
 MAX_PER_PAGE = 100
 MAX_DEPTH = 10_000
 MAX_FILTER_VALUES = 50
@@ -58,6 +60,8 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=_empty_filters)
+    count: str = "articles"
+    collapse: str = "copies"
 
     @classmethod
     def of(cls, **kw: Any) -> SearchRequest:
@@ -81,6 +85,10 @@ class SearchRequest:
                             " (narrow the query or use the export)")
         if self.sort not in SORTS:
             problems.append(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}")
+        if self.count not in COUNTS:
+            problems.append(f"count must be one of {', '.join(COUNTS)}, not {self.count!r}")
+        if self.collapse not in COLLAPSES:
+            problems.append(f"collapse must be one of {', '.join(COLLAPSES)}, not {self.collapse!r}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             problems.append(f"from ({self.date_from}) is after to ({self.date_to})")
         for spec in FACETS:
@@ -121,6 +129,17 @@ class DateFacet:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another article of the same copy group or story, as listed beside a result or an article."""
+
+    id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str
+
+
+@dataclass(frozen=True)
 class Hit:
     id: str
     title: str
@@ -133,6 +152,10 @@ class Hit:
     entities: Mapping[str, tuple[str, ...]]  # facet name -> values, for the entity facets
     score: float | None = None  # relevance score, when sorted by relevance
     headline_only: bool = False
+    copy_group: str = ""
+    story_id: str = ""
+    copies_count: int = 0  # other articles of its copy group (in the whole index)
+    copies: tuple[Copy, ...] = ()  # the first of them
 
 
 @dataclass(frozen=True)
@@ -145,6 +168,8 @@ class SearchResults:
     facets: dict[str, Facet]
     warnings: tuple[str, ...] = ()
     suggestion: str | None = None
+    totals: Mapping[str, int] = field(default_factory=dict)  # articles, copies and stories matched
+    results: int = 0  # how many results there are once collapsed (what the pages hold)
 
 
 @dataclass(frozen=True)
@@ -163,6 +188,10 @@ class Article:
     source_from: str
     extractor: str
     related: tuple[Hit, ...] = field(default=())
+    copy_group: str = ""
+    story_id: str = ""
+    copies: tuple[Copy, ...] = ()  # the other articles of its copy group, original first
+    story: tuple[Copy, ...] = ()  # the other articles of its story that are not copies
 
 
 @dataclass(frozen=True)

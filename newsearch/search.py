@@ -41,6 +41,7 @@ from .results import (
     MAX_FACET_PAGE,
     MAX_PREFIX_TERMS,
     Article,
+    Copy,
     DateBucket,
     DateFacet,
     Facet,
@@ -56,6 +57,7 @@ from .results import (
 from .schema import ROW_FIELD
 
 FIELD_BOOSTS = ("title", "body")
+MAX_COPIES_LISTED = 10  # copies listed beside a result (all are counted)
 UNAVAILABLE = "the search index cannot be read right now; the server log says why"
 # What a missing, truncated or corrupt index file raises while being read.
 READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError, whoosh_index.IndexError,
@@ -90,6 +92,7 @@ class Snapshot:
         reader = self.searcher.reader()
         shared = generation.get(key, reader, ix.reader, folder)
         self.columns = shared.columns
+        self.groups = shared.groups
         self.vocabulary = shared.vocabulary.bind(reader)
         boosts = {name: float(ix.schema[name].format.field_boost) for name in FIELD_BOOSTS}
         self.evaluator = Evaluator(reader, self.columns, shared.postings, shared.positions, self.vocabulary, boosts)
@@ -111,15 +114,33 @@ class Snapshot:
         date_mask = self._date_mask(request)
         selected = {spec.name: self._selection(spec.name, request.selected(spec.name)) for spec in FACETS}
         total_mask = _all_of(matched, date_mask, *selected.values())
-        total = int(total_mask.sum())
-        hits = self._page(parsed, request, total_mask, total, score)
+        totals = self._totals(total_mask)
+        order = self._order(parsed, request, total_mask, score)
+        hits = self._page(parsed, request, order, score)
         facets = {name: self._facet(name, _all_of(matched, date_mask, *_others(selected, name)),
-                                    request.selected(name)) for name in NAMES}
-        date_facet = date_histogram(self.columns, _all_of(matched, *selected.values()))
+                                    request.selected(name), count=request.count) for name in NAMES}
+        date_facet = date_histogram(self.columns, _all_of(matched, *selected.values()), self._key(request.count))
         warnings = tuple(str(p) for p in parsed.problems) + self._prefix_warnings(parsed)
+        total = totals[request.count]
         suggestion = self._suggest(request, parsed, total) if total < 3 and parsed.words else None
-        pages = max(1, -(-total // request.per_page))
-        return SearchResults(request, total, pages, tuple(hits), date_facet, facets, warnings, suggestion)
+        pages = max(1, -(-order.count // request.per_page))
+        return SearchResults(request, total, pages, tuple(hits), date_facet, facets, warnings, suggestion,
+                             totals, order.count)
+
+    def _key(self, count: str) -> tuple[np.ndarray, int] | None:
+        """What to count distinct of: copy groups or stories (None: articles)."""
+        groups = self.groups
+        if count == "copies":
+            return groups.copy, len(groups.copy_names)
+        if count == "stories":
+            return groups.story, len(groups.story_names)
+        return None
+
+    def _totals(self, mask: np.ndarray) -> dict[str, int]:
+        """Matching articles, distinct copy groups and distinct stories."""
+        return {"articles": int(mask.sum()),
+                "copies": int(np.count_nonzero(np.bincount(self.groups.copy[mask], minlength=1))),
+                "stories": int(np.count_nonzero(np.bincount(self.groups.story[mask], minlength=1)))}
 
     def _prefix_warnings(self, parsed: ParsedQuery) -> tuple[str, ...]:
         out = []
@@ -143,9 +164,11 @@ class Snapshot:
             return None
         return self.columns.facets[name].mask(self.columns.size, list(values))
 
-    def _facet(self, name: str, mask: np.ndarray, selected: tuple[str, ...], size: int = FACET_SIZE) -> Facet:
+    def _facet(self, name: str, mask: np.ndarray, selected: tuple[str, ...], size: int = FACET_SIZE,
+               count: str = "articles") -> Facet:
         column = self.columns.facets[name]
-        counts = column.counts(mask)
+        key = self._key(count)
+        counts = column.counts(mask) if key is None else column.distinct_counts(mask, *key)
         nonzero = int(np.count_nonzero(counts))
         chosen = _top(counts, size)
         for vid in column.ids_of(list(selected)):
@@ -156,30 +179,30 @@ class Snapshot:
         values += [FacetValue(v, 0, True) for v in selected if v not in known]
         return Facet(name, tuple(values), nonzero > size, nonzero)
 
-    def _page(self, parsed: ParsedQuery, request: SearchRequest, mask: np.ndarray, total: int, score: np.ndarray
-              ) -> list[Hit]:
+    def _page(self, parsed: ParsedQuery, request: SearchRequest, order: Order, score: np.ndarray) -> list[Hit]:
         start = (request.page - 1) * request.per_page
-        if start >= total:
+        if start >= order.count:
             return []
-        docnums = self._ordered(parsed, request, mask, start + request.per_page, score)
+        docnums = order.first(start + request.per_page)[start:]
         terms = self.highlight_terms(parsed)
-        with_score = request.sort == "relevance"
-        return [self._hit(int(d), terms, score if with_score else None) for d in docnums[start:]]
+        with_score = request.sort == "relevance" and not isinstance(parsed.tree, querylang.All)
+        return [self._hit(int(d), terms, score if with_score else None) for d in docnums]
 
-    def _ordered(self, parsed: ParsedQuery, request: SearchRequest, mask: np.ndarray, limit: int,
-                 score: np.ndarray) -> np.ndarray:
+    def _order(self, parsed: ParsedQuery, request: SearchRequest, mask: np.ndarray, score: np.ndarray) -> Order:
         """One total order for each sort: relevance is score, then newest, then id; the date sorts
-        are time, then id, with undated articles last in both."""
+        are time, then id, with undated articles last in both. Collapsed, each copy group (or story)
+        is shown by its first article in that order."""
         cols = self.columns
         undated = np.isinf(cols.timestamp)
         newest = np.where(undated, np.inf, -cols.timestamp)
         if request.sort == "oldest":
             keys = [cols.id_rank, np.where(undated, np.inf, cols.timestamp)]
-        elif request.sort == "newest":
-            keys = [cols.id_rank, newest]
+        elif request.sort == "newest" or isinstance(parsed.tree, querylang.All):
+            keys = [cols.id_rank, newest]  # with no words every score is 0: relevance is newest first
         else:
             keys = [cols.id_rank, newest, -score.astype(np.float64)]
-        return top(keys, mask, limit)
+        group = {"copies": self.groups.copy, "stories": self.groups.story}.get(request.collapse)
+        return Order(keys, mask, group)
 
     def highlight_terms(self, parsed: ParsedQuery) -> Terms:
         """The forms to mark: every indexed form an unquoted word matched, prefixes and phrases."""
@@ -200,8 +223,22 @@ class Snapshot:
                 words.update(self.vocabulary.variants("title", leaf.text))
         return Terms(frozenset(words), tuple(prefixes), tuple(phrases))
 
+    def _copies(self, docnum: int, of_story: bool = False, limit: int = MAX_COPIES_LISTED) -> tuple[int, list[Copy]]:
+        """How many other articles share this one's copy group (or story), and the first of them, original first."""
+        others = [int(d) for d in self.groups.members(docnum, of_story) if d != docnum and self.columns.live[d]]
+        if of_story:
+            others = [d for d in others if self.groups.copy[d] != self.groups.copy[docnum]]
+        stamp = self.columns.timestamp
+        others.sort(key=lambda d: (stamp[d] == -np.inf, stamp[d], self.columns.ids[d]))  # original first
+        return len(others), [self._copy(d) for d in others[:limit]]
+
+    def _copy(self, docnum: int) -> Copy:
+        meta = self.searcher.stored_fields(docnum)["meta"]
+        return Copy(meta["id"], meta["title"], meta["source"], meta["published"], meta["url"])
+
     def _hit(self, docnum: int, terms: Terms, score: np.ndarray | None = None) -> Hit:
         meta = self.searcher.stored_fields(docnum)["meta"]
+        count, copies = self._copies(docnum)
         return Hit(
             id=meta["id"], title=meta["title"], title_html=highlight_all(meta["title"], terms),
             published=meta["published"], source=meta["source"], url=meta["url"], author=meta["author"],
@@ -209,6 +246,8 @@ class Snapshot:
             entities={spec.name: tuple(meta.get(spec.doc_attr, ())) for spec in ENTITY_FACETS},
             score=round(float(score[docnum]), 4) if score is not None else None,
             headline_only=not meta["body"].strip(),
+            copy_group=self.groups.copy_names[self.groups.copy[docnum]],
+            story_id=self.groups.story_names[self.groups.story[docnum]], copies_count=count, copies=tuple(copies),
         )
 
     def _suggest(self, request: SearchRequest, parsed: ParsedQuery, total: int) -> str | None:
@@ -236,10 +275,10 @@ class Snapshot:
         matched, score = self._run(parsed)
         selected = [self._selection(spec.name, request.selected(spec.name)) for spec in FACETS]
         mask = _all_of(matched, self._date_mask(request), *selected)
-        docnums = self._ordered(parsed, request, mask, max(int(mask.sum()), 1), score)
+        order = self._order(parsed, request, mask, score)
         terms = self.highlight_terms(parsed)
-        with_score = request.sort == "relevance"
-        for d in docnums:
+        with_score = request.sort == "relevance" and not isinstance(parsed.tree, querylang.All)
+        for d in order.first(order.count):
             yield self._hit(int(d), terms, score if with_score else None)
 
     @readable
@@ -256,6 +295,9 @@ class Snapshot:
             mentions=tuple(tuple(m) for m in meta["mentions"]), date_from=meta["date_from"],
             source_from=meta["source_from"], extractor=meta["extractor"],
             related=tuple(self.related(docnum, meta, related)),
+            copy_group=self.groups.copy_names[self.groups.copy[docnum]],
+            story_id=self.groups.story_names[self.groups.story[docnum]],
+            copies=tuple(self._copies(docnum, limit=100)[1]), story=tuple(self._copies(docnum, True, 100)[1]),
         )
 
     def related(self, docnum: int, meta: dict[str, Any], limit: int) -> list[Hit]:
@@ -265,10 +307,10 @@ class Snapshot:
         keys = self.searcher.key_terms_from_text("body", text, numterms=12)
         tree = querylang.Or(tuple(querylang.Word("body", word, exact=True) for word, _ in keys))
         mask, score = self.evaluator.run(tree) if keys else (np.zeros(self.columns.size, bool), None)
-        mask[docnum] = False
+        mask[self.groups.members(docnum)] = False  # never the article itself or a copy of it
         if score is None:
             return []
-        order = top([self.columns.id_rank, -score.astype(np.float64)], mask, limit)
+        order = Order([self.columns.id_rank, -score.astype(np.float64)], mask, self.groups.copy).first(limit)
         return [self._hit(int(d), Terms()) for d in order]
 
     @readable
@@ -331,6 +373,28 @@ def resolution(folder: Path | None) -> tuple[Resolve | None, Aliases | None]:
     return None, lambda facet, value: aliases_of(BY_NAME[facet].kind, value)
 
 
+class Order:
+    """The matching documents in one total order; collapsed, the first of each group only."""
+
+    def __init__(self, keys: list[np.ndarray], mask: np.ndarray, group: np.ndarray | None) -> None:
+        self.keys, self.mask, self.group = keys, mask, group
+        matched = int(mask.sum())
+        self.count = matched if group is None else int(np.count_nonzero(np.bincount(group[mask], minlength=1)))
+        self._matched = matched
+
+    def first(self, limit: int) -> np.ndarray:
+        """The first `limit` documents of the order."""
+        if self.group is None:
+            return top(self.keys, self.mask, limit)
+        take = min(max(limit * 2, 32), self._matched)
+        while True:
+            docs = top(self.keys, self.mask, take)
+            _, firsts = np.unique(self.group[docs], return_index=True)
+            if len(firsts) >= limit or take >= self._matched:
+                return docs[np.sort(firsts)][:limit]
+            take = min(take * 4, self._matched)
+
+
 def _others(selected: dict[str, np.ndarray | None], name: str) -> list[np.ndarray | None]:
     """The selections of every facet but one (a facet's own counts ignore its own selection)."""
     return [mask for other, mask in selected.items() if other != name]
@@ -363,17 +427,25 @@ def day_number_of(day: date) -> int:
 INTERVALS = (("day", 62), ("week", 7 * 80), ("month", 366 * 12))
 
 
-def date_histogram(cols: Columns, mask: np.ndarray) -> DateFacet:
-    """Counts over time at an interval that follows the span of the matching articles."""
+def date_histogram(cols: Columns, mask: np.ndarray, distinct: tuple[np.ndarray, int] | None = None) -> DateFacet:
+    """Counts over time at an interval that follows the span of the matching articles; with
+    ``distinct`` (a key per document and how many keys), each bar counts distinct keys."""
     days = cols.day[mask]
-    dated = days[days != NO_DAY]
-    undated = int(days.size - dated.size)
+    is_dated = days != NO_DAY
+    dated = days[is_dated]
+    keyed = distinct[0][mask] if distinct else None
+    undated = int(days.size - dated.size) if keyed is None else int(np.unique(keyed[~is_dated]).size)
     if not dated.size:
         return DateFacet("day", (), undated)
     first, last = int(dated.min()), int(dated.max())
     interval = next((name for name, span in INTERVALS if last - first <= span), "year")
     keys, index = np.unique(_bucket_starts(first, last, interval), return_inverse=True)
-    counts = np.bincount(index[dated - first], minlength=len(keys))
+    buckets = index[dated - first]
+    if keyed is None or distinct is None:
+        counts = np.bincount(buckets, minlength=len(keys))
+    else:
+        pairs = np.unique(buckets.astype(np.int64) * distinct[1] + keyed[is_dated])
+        counts = np.bincount(pairs // distinct[1], minlength=len(keys))
     buckets = []
     for key, count in zip(keys, counts, strict=True):
         start = day_from_number(int(key))

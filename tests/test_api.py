@@ -56,7 +56,8 @@ def test_search_response(client) -> None:
     assert (body["total"], body["page"], body["per_page"], body["pages"]) == (1, 1, 5, 1)
     [hit] = body["results"]
     assert (hit["id"], hit["source"], hit["published"]) == (SEED_000, "TRT World", "2024-03-26T00:00:00Z")
-    assert body["query"] == {"q": "ongoing talks", "sort": "relevance", "from": None, "to": None,
+    assert body["query"] == {"q": "ongoing talks", "sort": "relevance", "count": "articles", "collapse": "copies",
+                             "from": None, "to": None,
                              "source": ["TRT World"], "person": [], "organization": [], "place": []}
     assert {v["value"]: v["count"] for v in body["facets"]["source"]["values"]} == {"TRT World": 1,
                                                                                      "Anadolu Agency": 1}
@@ -69,8 +70,10 @@ def test_search_response(client) -> None:
     ("/api/search?page=abc&per_page=500", ["page must be a whole number written with the digits 0-9, not 'abc'",
                                            "per_page must be between 1 and 100, not 500"]),
     ("/api/search?from=2024-13-01", ["from must be a date as YYYY-MM-DD, not '2024-13-01'"]),
-    ("/api/search?colour=red", ["unknown parameter 'colour'; known: q, page, per_page, sort, from, to, source, "
-                                "person, organization, place"]),
+    ("/api/search?colour=red", ["unknown parameter 'colour'; known: q, page, per_page, sort, from, to, count, "
+                                "collapse, source, person, organization, place"]),
+    ("/api/search?count=words&collapse=all", ["count must be one of articles, copies, stories, not 'words'",
+                                              "collapse must be one of copies, stories, none, not 'all'"]),
     ("/api/search?sort=best", ["sort must be one of relevance, newest, oldest, not 'best'"]),
 ])
 def test_bad_requests_get_400_with_every_problem(client, url: str, errors: list[str]) -> None:

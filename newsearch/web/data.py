@@ -17,7 +17,7 @@ from ..querylang import QueryError
 from ..results import FACET_SEARCH_SIZE, Article, Facet, Hit, SearchError, SearchRequest, SearchResults
 
 FILTER_PARAMS = {spec.param: spec.name for spec in FACETS}
-PARAMS = ("q", "page", "per_page", "sort", "from", "to", *FILTER_PARAMS)
+PARAMS = ("q", "page", "per_page", "sort", "from", "to", "count", "collapse", *FILTER_PARAMS)
 MAX_PARAM_LENGTH = 500
 
 
@@ -46,6 +46,7 @@ def request_from_args(args: MultiDict[str, str], default_sort: str = "relevance"
         q=args.get("q", "").strip(), page=page, per_page=per_page,
         sort=args.get("sort", "").strip() or (default_sort if args.get("q", "").strip() else "newest"),
         date_from=_day(args, "from", errors), date_to=_day(args, "to", errors), filters=filters,
+        count=args.get("count", "").strip() or "articles", collapse=args.get("collapse", "").strip() or "copies",
     )
     try:
         request.validate()
@@ -107,12 +108,14 @@ def results_dict(results: SearchResults) -> dict[str, Any]:
     return {
         "ok": True,
         "query": {
-            "q": request.q, "sort": request.sort,
+            "q": request.q, "sort": request.sort, "count": request.count, "collapse": request.collapse,
             "from": request.date_from.isoformat() if request.date_from else None,
             "to": request.date_to.isoformat() if request.date_to else None,
             **{param: list(request.selected(name)) for param, name in FILTER_PARAMS.items()},
         },
         "total": results.total,
+        "totals": dict(results.totals),
+        "results_total": results.results,
         "page": request.page,
         "per_page": request.per_page,
         "pages": results.pages,
@@ -131,6 +134,7 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
     """A hit as JSON: each entity facet's values under the facet's name."""
     out = {key: value for key, value in asdict(hit).items() if key != "entities"}
     out["snippets"] = list(hit.snippets)
+    out["copies"] = [asdict(c) for c in hit.copies]
     out.update({name: list(values) for name, values in hit.entities.items()})
     if hit.score is None:
         del out["score"]
@@ -145,6 +149,8 @@ def article_dict(article: Article) -> dict[str, Any]:
     out = {key: value for key, value in asdict(article).items() if key != "entities"}
     out["mentions"] = [{"type": k, "start": s, "end": e, "name": n} for k, s, e, n in article.mentions]
     out["related"] = [hit_dict(h) for h in article.related]
+    out["copies"] = [asdict(c) for c in article.copies]
+    out["story"] = [asdict(c) for c in article.story]
     out.update({name: list(values) for name, values in article.entities.items()})
     return {"ok": True, **out}
 

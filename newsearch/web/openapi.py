@@ -6,7 +6,7 @@ from typing import Any
 
 from ..facets import ENTITY_FACETS, FACETS, NAMES
 from ..querylang import MAX_QUERY_LENGTH
-from ..results import MAX_DEPTH, MAX_FACET_PAGE, MAX_PER_PAGE, SORTS
+from ..results import COLLAPSES, COUNTS, MAX_DEPTH, MAX_FACET_PAGE, MAX_PER_PAGE, SORTS
 
 _STR = {"type": "string"}
 _NSTR = {"type": "string", "nullable": True}
@@ -26,13 +26,18 @@ def _ref(name: str) -> dict[str, str]:
 FACET_VALUE = _obj({"value": _STR, "count": _INT, "selected": {"type": "boolean"}})
 FACET = _obj({"values": {"type": "array", "items": _ref("FacetValue")}, "truncated": {"type": "boolean"}})
 _ENTITIES = {spec.name: _STRS for spec in ENTITY_FACETS}
+COPY = _obj({"id": _STR, "title": _STR, "source": _NSTR, "published": _NSTR, "url": _STR})
 HIT = _obj({
     "id": _STR, "title": _STR, "title_html": _STR, "published": {**_NSTR, "format": "date-time"},
     "source": _NSTR, "url": _STR, "author": _STR, "snippets": _STRS, **_ENTITIES,
     "score": {"type": "number", "description": "BM25 relevance (only when sorted by relevance)"},
     "headline_only": {"type": "boolean", "description": "The article is a headline without text"},
+    "copy_group": {**_STR, "description": "Id of its group of near-identical copies (wire copies, re-posts)"},
+    "story_id": {**_STR, "description": "Id of its story: articles about the same event"},
+    "copies_count": {**_INT, "description": "Other articles in its copy group"},
+    "copies": {"type": "array", "items": _ref("Copy"), "description": "The first of those copies, original first"},
 }, required=["id", "title", "title_html", "published", "source", "url", "author", "snippets", *_ENTITIES,
-             "headline_only"])
+             "headline_only", "copy_group", "story_id", "copies_count", "copies"])
 DATE_FACET = _obj({
     "interval": {"type": "string", "enum": ["day", "week", "month", "year"]},
     "undated": _INT,
@@ -41,9 +46,14 @@ DATE_FACET = _obj({
 })
 SEARCH = _obj({
     "ok": {"type": "boolean", "enum": [True]},
-    "query": _obj({"q": _STR, "sort": {"type": "string", "enum": list(SORTS)}, "from": _NSTR, "to": _NSTR,
+    "query": _obj({"q": _STR, "sort": {"type": "string", "enum": list(SORTS)},
+                   "count": {"type": "string", "enum": list(COUNTS)},
+                   "collapse": {"type": "string", "enum": list(COLLAPSES)}, "from": _NSTR, "to": _NSTR,
                    **{spec.param: _STRS for spec in FACETS}}),
-    "total": _INT, "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
+    "total": {**_INT, "description": "Matches, counted as the count parameter says"},
+    "totals": _obj({name: _INT for name in COUNTS}),
+    "results_total": {**_INT, "description": "Results once collapsed: what the pages hold"},
+    "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
     "pages": {"type": "integer", "minimum": 1},
     "results": {"type": "array", "items": _ref("Hit")},
     "facets": _obj({"date": _ref("DateFacet"), **{name: _ref("Facet") for name in NAMES}}),
@@ -56,6 +66,10 @@ ARTICLE = _obj({
     "mentions": {"type": "array", "items": _obj({"type": {"type": "string", "enum": ["PER", "ORG", "LOC"]},
                                                  "start": _INT, "end": _INT, "name": _STR})},
     "related": {"type": "array", "items": _ref("Hit")},
+    "copy_group": _STR, "story_id": _STR,
+    "copies": {"type": "array", "items": _ref("Copy"), "description": "The other articles of its copy group"},
+    "story": {"type": "array", "items": _ref("Copy"),
+              "description": "The other articles of its story that are not copies of it"},
 })
 FACET_VALUES = _obj({"ok": {"type": "boolean"}, "name": _STR, "prefix": _STR, "page": _INT, "per_page": _INT,
                      "total": {**_INT, "description": "distinct values with a non-zero count"},
@@ -95,9 +109,14 @@ FILTERS = [
     _param("from", {"type": "string", "format": "date"}, "First day (inclusive, UTC)."),
     _param("to", {"type": "string", "format": "date"}, "Last day (inclusive, UTC)."),
     *FILTER_PARAMS,
+    _param("collapse", {"type": "string", "enum": list(COLLAPSES)},
+           "One result per copy group (default), per story, or every article."),
 ]
 SEARCH_PARAMS = [
     *FILTERS,
+    _param("count", {"type": "string", "enum": list(COUNTS)},
+           "What the total, facet counts and timeline count: articles (default), distinct copy groups "
+           "or distinct stories."),
     _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_DEPTH},
            f"Page number, from 1; page x per_page may not pass {MAX_DEPTH:,}."),
     _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "Results per page."),
@@ -153,7 +172,7 @@ def openapi_document() -> dict[str, Any]:
                                           "responses": {"200": {"description": "OK"}}}},
         },
         "components": {"schemas": {
-            "FacetValue": FACET_VALUE, "Facet": FACET, "Hit": HIT, "DateFacet": DATE_FACET, "Search": SEARCH,
-            "Article": ARTICLE, "FacetValues": FACET_VALUES, "Stats": STATS, "Health": HEALTH, "Error": ERROR,
+            "Copy": COPY, "FacetValue": FACET_VALUE, "Facet": FACET, "Hit": HIT, "DateFacet": DATE_FACET,
+            "Search": SEARCH, "Article": ARTICLE, "FacetValues": FACET_VALUES, "Stats": STATS, "Health": HEALTH, "Error": ERROR,
         }},
     }
