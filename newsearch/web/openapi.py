@@ -173,7 +173,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "components": {"schemas": {
             "Copy": COPY, "FacetValue": FACET_VALUE, "Facet": FACET, "Hit": HIT, "DateFacet": DATE_FACET,
-            "Search": SEARCH, "Article": ARTICLE, "FacetValues": FACET_VALUES, "Stats": STATS, 
+            "Search": SEARCH, "Article": ARTICLE, "FacetValues": FACET_VALUES, "Stats": STATS,
             "Health": HEALTH, "Error": ERROR,
         }},
     }
