@@ -15,11 +15,11 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 from .analysis import words
-from .facets import FACETS
+from .facets import BY_KIND, BY_NAME, FACETS
 from .schema import FIELD_SEP, ROW_FIELD, ROW_FIXED, VALUE_SEP
 
 NO_DAY = np.iinfo(np.int32).min
-Resolve = Callable[[str, str], str | None]  # (facet name, stored value) -> shown value, or None to drop
+Resolve = Callable[[str, str], tuple[str, str] | None]  # (entity kind, stored name) -> (kind, shown name) or None
 Aliases = Callable[[str, str], list[str]]  # (facet name, value) -> other names merged into it
 
 
@@ -137,8 +137,8 @@ class Columns:
 def load_columns(reader: IndexReader, resolve: Resolve | None = None, aliases: Aliases | None = None) -> Columns:
     """Read the per-document facet rows into arrays (one column read per document).
 
-    ``resolve`` maps a stored entity value to the value shown (corpus-level resolution), and
-    ``aliases`` names what was merged into a value, so that field queries match those too.
+    ``resolve`` maps a stored entity value to the value shown, perhaps of another kind (corpus-level
+    resolution), and ``aliases`` names what was merged into a value, so that field queries match those too.
     """
     size = reader.doc_count_all()
     live = np.zeros(size, dtype=bool)
@@ -158,14 +158,29 @@ def load_columns(reader: IndexReader, resolve: Resolve | None = None, aliases: A
                 day[docnum], stamp[docnum] = int(row[0]), float(row[1])
             lengths[0, docnum], lengths[1, docnum] = float(row[2]), float(row[3])
             ids[docnum] = row[4]
-            for spec, cell in zip(FACETS, row[fixed:], strict=True):
-                values = cell.split(VALUE_SEP) if cell else []
-                if resolve is not None and spec.is_entity:
-                    values = list(dict.fromkeys(v for v in (resolve(spec.name, x) for x in values) if v))
-                _add(pairs[spec.name], docnum, values)
+            cells = {spec.name: (row[fixed + i].split(VALUE_SEP) if row[fixed + i] else [])
+                     for i, spec in enumerate(FACETS)}
+            if resolve is not None:
+                cells = resolved(cells, resolve)
+            for name, values in cells.items():
+                _add(pairs[name], docnum, values)
     facets = {spec.name: _facet(*pairs[spec.name], aliases=(lambda v, n=spec.name: aliases(n, v)) if aliases else None)
               for spec in FACETS}
     return Columns(size, live, day, stamp, lengths[0], lengths[1], _ranks(ids), facets, ids)
+
+
+def resolved(cells: dict[str, list[str]], resolve: Resolve) -> dict[str, list[str]]:
+    """A document's facet values after resolution: entity values renamed, moved to their kind's facet or dropped."""
+    out = {name: ([] if BY_NAME[name].is_entity else list(values)) for name, values in cells.items()}
+    for name, values in cells.items():
+        kind = BY_NAME[name].kind
+        if kind is None:
+            continue
+        for value in values:
+            found = resolve(kind, value)
+            if found is not None and found[0] in BY_KIND and found[1] not in out[BY_KIND[found[0]].name]:
+                out[BY_KIND[found[0]].name].append(found[1])
+    return out
 
 
 def _ranks(ids: list[str]) -> np.ndarray:

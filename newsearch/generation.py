@@ -38,6 +38,7 @@ class Generation:
     positions: PositionCache
     vocabulary: Vocabulary
     groups: Groups
+    resolve: Resolve | None = None
 
 
 class GenerationCache:
@@ -61,7 +62,7 @@ class GenerationCache:
                 resolve, aliases = self._resolve(folder) if self._resolve else (None, None)
                 columns = load_columns(reader, resolve, aliases)
                 self._current = Generation(key, columns, PostingCache(choose_reader(reader)), PositionCache(),
-                                           Vocabulary(), load_groups(folder, columns.ids))
+                                           Vocabulary(), load_groups(folder, columns.ids), resolve)
                 self.warmed = threading.Event()
                 if self._warm and open_reader is not None:
                     threading.Thread(target=_warm_up, args=(self._current.postings, open_reader, self.warmed),

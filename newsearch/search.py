@@ -25,7 +25,7 @@ from whoosh.reading import CorruptIndexError
 from whoosh.searching import Searcher
 
 from . import querylang
-from .columns import NO_DAY, Aliases, Columns, Resolve
+from .columns import NO_DAY, Aliases, Columns, Resolve, resolved
 from .config import query_seconds
 from .dates import day_from_number, day_number
 from .entities import aliases_of
@@ -93,6 +93,7 @@ class Snapshot:
         shared = generation.get(key, reader, ix.reader, folder)
         self.columns = shared.columns
         self.groups = shared.groups
+        self.resolve = shared.resolve
         self.vocabulary = shared.vocabulary.bind(reader)
         boosts = {name: float(ix.schema[name].format.field_boost) for name in FIELD_BOOSTS}
         self.evaluator = Evaluator(reader, self.columns, shared.postings, shared.positions, self.vocabulary, boosts)
@@ -232,6 +233,13 @@ class Snapshot:
         others.sort(key=lambda d: (stamp[d] == -np.inf, stamp[d], self.columns.ids[d]))  # original first
         return len(others), [self._copy(d) for d in others[:limit]]
 
+    def _entities(self, meta: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+        """A stored document's entity values as the facets show them (after corpus-level resolution)."""
+        cells = {spec.name: list(meta.get(spec.doc_attr, ())) for spec in ENTITY_FACETS}
+        if self.resolve is not None:
+            cells = resolved(cells, self.resolve)
+        return {name: tuple(values) for name, values in cells.items()}
+
     def _copy(self, docnum: int) -> Copy:
         meta = self.searcher.stored_fields(docnum)["meta"]
         return Copy(meta["id"], meta["title"], meta["source"], meta["published"], meta["url"])
@@ -243,7 +251,7 @@ class Snapshot:
             id=meta["id"], title=meta["title"], title_html=highlight_all(meta["title"], terms),
             published=meta["published"], source=meta["source"], url=meta["url"], author=meta["author"],
             snippets=tuple(snippets(meta["body"], terms)) if meta["body"] else (),
-            entities={spec.name: tuple(meta.get(spec.doc_attr, ())) for spec in ENTITY_FACETS},
+            entities=self._entities(meta),
             score=round(float(score[docnum]), 4) if score is not None else None,
             headline_only=not meta["body"].strip(),
             copy_group=self.groups.copy_names[self.groups.copy[docnum]],
@@ -291,7 +299,7 @@ class Snapshot:
         return Article(
             id=meta["id"], title=meta["title"], body=meta["body"], original=meta["original"],
             published=meta["published"], source=meta["source"], url=meta["url"], author=meta["author"],
-            entities={spec.name: tuple(meta.get(spec.doc_attr, ())) for spec in ENTITY_FACETS},
+            entities=self._entities(meta),
             mentions=tuple(tuple(m) for m in meta["mentions"]), date_from=meta["date_from"],
             source_from=meta["source_from"], extractor=meta["extractor"],
             related=tuple(self.related(docnum, meta, related)),
