@@ -1,41 +1,55 @@
-"""Parsing publication dates in the formats news comes in, normalised to UTC."""
+"""Parsing publication dates in the formats news comes in, normalised to UTC.
+
+Every input here is bounded before any parser sees it: a date value over ``MAX_DATE_CHARS``
+characters, or with a run of digits longer than any date has, is refused as ``BadDate``.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from dateutil import parser as dateparser
 from dateutil import tz
 
 # Abbreviations dateutil does not resolve on its own (it drops unknown ones silently).
-_ZONES = {
+_ZONES: dict[str, tzinfo | None] = {
     name: tz.tzoffset(name, hours * 3600)
     for name, hours in {
-        "UTC": 0, "GMT": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
-        "IST": 5.5, "SGT": 8, "HKT": 8, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "NZST": 12,
-        "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+        "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "CET": 1, "WAT": 1, "CEST": 2, "EET": 2, "SAST": 2,
+        "EEST": 3, "MSK": 3, "AST": 3, "GST": 4, "PKT": 5, "IST": 5.5, "ICT": 7, "WIB": 7, "SGT": 8,
+        "HKT": 8, "AWST": 8, "PHT": 8, "JST": 9, "KST": 9, "ACST": 9.5, "AEST": 10, "AEDT": 11, "NZST": 12,
+        "NZDT": 13, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+        "AKST": -9, "AKDT": -8, "HST": -10,
     }.items()
 }
+# US papers write "ET" and "PT" for whichever of standard or daylight time applies that day.
+_ZONES.update({"ET": tz.gettz("America/New_York"), "CT": tz.gettz("America/Chicago"),
+               "MT": tz.gettz("America/Denver"), "PT": tz.gettz("America/Los_Angeles")})
+ZONE_NAMES = frozenset(name.lower() for name in _ZONES)
 _NO_YEAR = datetime(1, 1, 1)
-_EPOCH_SECONDS = re.compile(r"^\d{9,10}(?:\.\d+)?$")
+_EPOCH_SECONDS = re.compile(r"^\d{9,10}(?:\.\d{1,9})?$")
 _EPOCH_MILLIS = re.compile(r"^\d{12,13}$")
+_LONG_DIGITS = re.compile(r"\d{15}")
 MIN_YEAR, MAX_YEAR = 1800, 2200
+MAX_DATE_CHARS = 100
 
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_WEEKDAY = r"(?:(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)[a-z]*\.?,?\s+)?"
-_TIME = r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{1,4}|[+-]\d{2}:?\d{2})?)?"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
+_WEEKDAY = r"(?:(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)[a-z]{0,6}\.?,?[ \t]{1,3})?"
+_TIME = (r"(?:,?[ \t]{0,3}(?:at[ \t]{1,3})?\d{1,2}[:.]\d{2}(?::\d{2})?[ \t]{0,3}(?:[ap]\.?m\.?)?[ \t]{0,3}"
+         r"(?:[A-Z]{1,4}|[+-]\d{2}:?\d{2})?)?")
 DATE_LINE_RE = re.compile(
-    rf"^\s*(?:(?:Published|Updated|Posted|Date)\s*:?\s*)?{_WEEKDAY}(?:"
-    rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
-    rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?"
+    rf"^[ \t]*(?:(?:Published|Updated|Posted|Date)[ \t]*:?[ \t]*)?{_WEEKDAY}(?:"
+    rf"{_MONTH}[ \t]{{1,3}}\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]{{1,3}}\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?[ \t]{{1,3}}{_MONTH},?[ \t]{{1,3}}\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d{{1,9}})?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?"
     rf"|\d{{1,2}}/\d{{1,2}}/\d{{4}}"
-    rf"){_TIME}\s*$",
+    rf"){_TIME}[ \t]*$",
     re.IGNORECASE,
 )
 LEADING_DATE_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
 
 
@@ -54,10 +68,14 @@ def parse_date(value: object) -> datetime:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _from_epoch(float(value))
+        return _from_number(value)
     if not isinstance(value, str) or not value.strip():
         raise BadDate(f"not a date: {value!r}")
+    if len(value) > MAX_DATE_CHARS * 4:
+        raise BadDate(f"not a date: {len(value):,} characters (a date has at most {MAX_DATE_CHARS})")
     text = " ".join(value.split())
+    if len(text) > MAX_DATE_CHARS or _LONG_DIGITS.search(text):
+        raise BadDate(f"not a date: {text[:40]!r}… (too long)")
     if _EPOCH_SECONDS.match(text):
         return _from_epoch(float(text))
     if _EPOCH_MILLIS.match(text):
@@ -69,9 +87,16 @@ def parse_date(value: object) -> datetime:
     return _to_utc(_parse_free(text))
 
 
+def _from_number(value: int | float) -> datetime:
+    if isinstance(value, int) and not -10**13 < value < 10**13:
+        raise BadDate(f"timestamp out of range: {str(value)[:40]}")
+    return _from_epoch(float(value) / 1000 if abs(value) >= 10**11 else float(value))
+
+
 def _parse_free(text: str) -> datetime:
+    dayfirst = re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}(?: .*)?", text) is not None  # 26.03.2024 is European
     try:
-        parsed = dateparser.parse(text, default=_NO_YEAR, tzinfos=_ZONES)
+        parsed = dateparser.parse(text, default=_NO_YEAR, tzinfos=_ZONES, dayfirst=dayfirst)
     except (ValueError, OverflowError, TypeError) as exc:
         raise BadDate(f"not a date: {text!r}") from exc
     if parsed.year == 1:
@@ -87,9 +112,12 @@ def _from_epoch(seconds: float) -> datetime:
 
 
 def _to_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return _checked(moment.replace(tzinfo=UTC))
-    return _checked(moment.astimezone(UTC))
+    try:
+        if moment.tzinfo is None:
+            return _checked(moment.replace(tzinfo=UTC))
+        return _checked(moment.astimezone(UTC))
+    except OverflowError as exc:  # year 1 or 9999 shifted past the calendar by its zone
+        raise BadDate(f"date out of range: {moment!r}") from exc
 
 
 def _checked(moment: datetime) -> datetime:
@@ -101,6 +129,93 @@ def _checked(moment: datetime) -> datetime:
 def is_date_line(line: str) -> bool:
     """True when a whole line is a date (a common news-file convention)."""
     return len(line) < 80 and DATE_LINE_RE.match(line) is not None
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- date lines of any layout ------------------------------------------------------------
+
+_WEEKDAYS = _word_set("mon monday tue tues tuesday wed weds wednesday thu thur thurs thursday fri friday "
+                      "sat saturday sun sunday")
+_MONTHS = _word_set("jan january feb february mar march apr april may jun june jul july aug august sep sept "
+                    "september oct october nov november dec december")
+_FILLERS = _word_set("at on of the - – — | / · • hrs h local time am pm a.m. p.m. a.m p.m")
+_LABELS = ("first published", "last updated", "last modified", "published", "updated", "modified", "posted",
+           "date", "dated", "filed", "released", "issued")
+_NUMBER_RE = re.compile(r"\d{1,4}(?:st|nd|rd|th)?")
+_TIME_RE = re.compile(r"\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d{1,6})?)?(?:[ap]\.?m\.?)?", re.I)
+_NUMERIC_DATE_RE = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}(?:t\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}-[a-z]{3}-\d{2,4}(?::\S{0,20})?"
+    r"|\d{8}", re.I)
+_OFFSET_RE = re.compile(r"(?:utc|gmt)?[+-]\d{1,2}(?::?\d{2})?|\(?(?:utc|gmt)\)?", re.I)
+_DOTTED_TIME_RE = re.compile(r"^(\d{1,2})\.(\d{2})(?=$|[ap])", re.I)  # 15.45 GMT: the time, British style
+MAX_DATE_LINE = 120
+
+
+@dataclass(frozen=True)
+class DateLine:
+    """A line that is a date: the date text to parse, and whether it is labelled as an update."""
+
+    text: str
+    updated: bool
+
+
+def read_date_line(line: str) -> DateLine | None:
+    """The date in a line that holds nothing else ('Published: 26 March 2024 14:05 GMT'), or None."""
+    text = " ".join(line.split())
+    if not text or len(text) > MAX_DATE_LINE:
+        return None
+    updated = False
+    lowered = text.lower()
+    for label in _LABELS:
+        if lowered.startswith(label) and (len(text) == len(label) or not text[len(label)].isalpha()):
+            updated = label in ("last updated", "last modified", "updated", "modified")
+            text = text[len(label):].lstrip(" :-–—").removeprefix("on ").removeprefix("at ").strip()
+            break
+    first = _split_segments(text)[0]
+    return DateLine(first, updated) if _looks_like_date(first) else None
+
+
+def _split_segments(text: str) -> list[str]:
+    """'26 March 2024 | Updated 27 March 2024' -> the first segment holds the date of publication."""
+    for sep in (" | ", " · ", " • ", "; ", " / Updated", " Updated", " updated", " Last updated"):
+        head, found, _ = text.partition(sep)
+        if found and head:
+            return [head.strip()]
+    return [text]
+
+
+def _looks_like_date(text: str) -> bool:
+    """Every word is a date word (month, weekday, number, time, zone) and there is a day to find."""
+    words = text.replace(",", " ").split()
+    if not words or len(words) > 12:
+        return False
+    has_month = has_number = has_numeric_date = False
+    for word in words:
+        low = word.lower().strip("().")
+        if not low or low in _FILLERS or low in ZONE_NAMES or word.lower() in _FILLERS:
+            continue
+        if low in _MONTHS:
+            has_month = True
+        elif low in _WEEKDAYS:
+            continue
+        elif _NUMERIC_DATE_RE.fullmatch(low):
+            has_numeric_date = True
+        elif _NUMBER_RE.fullmatch(low):
+            has_number = True
+        elif not (_TIME_RE.fullmatch(low) or _OFFSET_RE.fullmatch(low)):
+            return False
+    return has_numeric_date or (has_month and has_number)
+
+
+def clean_date_text(text: str) -> str:
+    """A date line's words without the fillers dateutil stumbles on ('at', '|', parentheses)."""
+    words = [_DOTTED_TIME_RE.sub(r"\1:\2", w.strip("()")) for w in text.replace(",", " , ").split()]
+    kept = [w for w in words if w and w.lower() not in _FILLERS - {"am", "pm", "a.m.", "p.m.", "a.m", "p.m"}]
+    return " ".join(kept).replace(" , ", ", ").strip(" ,")
 
 
 def day_number(moment: datetime) -> int:
