@@ -164,19 +164,23 @@ class DateLine:
 
 
 def read_date_line(line: str) -> DateLine | None:
-    """The date in a line that holds nothing else ('Published: 26 March 2024 14:05 GMT'), or None."""
+    """The date in a line that holds nothing else ('Published: 26 March 2024 14:05 GMT'), or None.
+
+    A labelled line with only a time ('Updated 6:05 PM ET') is a date line too, with no day to read."""
     text = " ".join(line.split())
     if not text or len(text) > MAX_DATE_LINE:
         return None
-    updated = False
+    updated = labelled = False
     lowered = text.lower()
     for label in _LABELS:
         if lowered.startswith(label) and (len(text) == len(label) or not text[len(label)].isalpha()):
             updated = label in ("last updated", "last modified", "updated", "modified")
+            labelled = True
             text = text[len(label):].lstrip(" :-–—").removeprefix("on ").removeprefix("at ").strip()
             break
     first = _split_segments(text)[0]
-    return DateLine(first, updated) if _looks_like_date(first) else None
+    kind = _date_words(first)
+    return DateLine(first, updated) if kind == "date" or (kind == "time" and labelled) else None
 
 
 def _split_segments(text: str) -> list[str]:
@@ -188,12 +192,13 @@ def _split_segments(text: str) -> list[str]:
     return [text]
 
 
-def _looks_like_date(text: str) -> bool:
-    """Every word is a date word (month, weekday, number, time, zone) and there is a day to find."""
+def _date_words(text: str) -> str | None:
+    """'date' when every word is a date word (month, weekday, number, time, zone) and a day is named;
+    'time' when the words name only a time; None when some word is not a date word."""
     words = text.replace(",", " ").split()
     if not words or len(words) > 12:
-        return False
-    has_month = has_number = has_numeric_date = False
+        return None
+    has_month = has_number = has_numeric_date = has_time = False
     for word in words:
         low = word.lower().strip("().")
         if not low or low in _FILLERS or low in ZONE_NAMES or word.lower() in _FILLERS:
@@ -206,9 +211,13 @@ def _looks_like_date(text: str) -> bool:
             has_numeric_date = True
         elif _NUMBER_RE.fullmatch(low):
             has_number = True
-        elif not (_TIME_RE.fullmatch(low) or _OFFSET_RE.fullmatch(low)):
-            return False
-    return has_numeric_date or (has_month and has_number)
+        elif _TIME_RE.fullmatch(low):
+            has_time = True
+        elif not _OFFSET_RE.fullmatch(low):
+            return None
+    if has_numeric_date or (has_month and has_number):
+        return "date"
+    return "time" if has_time and not has_number else None
 
 
 def clean_date_text(text: str) -> str:

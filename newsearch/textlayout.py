@@ -44,13 +44,13 @@ _FIELD_KEYS = {
     "author": "author", "authors": "author", "byline": "author", "by": "author", "writer": "author",
     "reporter": "author", "correspondent": "author",
     "url": "url", "link": "url", "permalink": "url", "canonical": "url", "web": "url", "address": "url",
-    "id": "id",
+    "id": "id", "show": "show", "program": "show", "programme": "show",
 }
 # Header fields that are metadata but none of ours: consumed so that they stay out of the body.
 _IGNORED_KEYS = frozenset((
     "section", "category", "categories", "tags", "keywords", "topics", "topic", "language", "lang", "slug",
     "word count", "words", "length", "type", "format", "edition", "page", "pages", "desk", "dateline",
-    "location", "show", "program", "programme", "host", "hosts", "guests", "guest", "speakers", "transcript",
+    "location", "host", "hosts", "guests", "guest", "speakers", "transcript",
     "copyright", "rights", "priority", "status", "version", "embargo", "contact", "media contact", "ticker",
     "tickers", "region", "country", "summary", "deck", "subtitle", "subhead", "kicker", "image", "photo",
     "caption", "credit", "permissions", "license",
@@ -96,7 +96,8 @@ _SIGN_OFF_RE = re.compile(
     r"^[ \t]*\(?[ \t]*(?:Reporting|Writing|Additional reporting|Editing|Compiled|Edited) by\b"
     r"|^[ \t]*(?:Copyright\b|©|All rights reserved\b)"
     r"|^[ \t]*[-–—]{1,2}[ \t]*(?:Reuters|AP|AFP|Associated Press|Agencies|agencies|Staff)[ \t]*$"
-    r"|^[ \t]*(?:Reuter|REUTER)[ \t]*$",
+    r"|^[ \t]*(?:Reuter|REUTER)[ \t]*$"
+    r"|^[ \t]*(?:###|-30-|# # #|-[ ]?ends?[ ]?-|ENDS)[ \t]*$",
     re.I,
 )
 _TRAILING_SIGN_OFF_RE = re.compile(
@@ -113,7 +114,7 @@ _DATELINE_RE = re.compile(
     r"|(?P<mixed>[A-Z][a-z]{1,20}(?:[ /][A-Z][a-z]{1,20}){0,3})"
     r")?"
     rf"(?P<day>,?[ ]{{1,2}}{_MONTH}[ ]{{1,2}}\d{{1,2}}(?:,[ ]{{1,2}}\d{{4}})?)?"
-    r"(?:[ ]{0,3}\((?P<agency>[A-Z][\w&.'’ \-]{0,40})\))?"
+    r"(?:[ ]{0,3}\((?P<agency>[A-Z][\w&.'’ \-]{0,40})\)|[ ]{1,3}/(?P<wire>[A-Z][\w&.'’ \-]{0,40})/)?"
     r"[ ]{0,3}(?P<dash>-{1,2}|–|—|:)[ ]{1,3}(?=\S)"
 )
 _SENTENCE_END = (".", "!", "?", ":", '"', "”", "’", "'", ")")
@@ -151,6 +152,8 @@ def parse(text: str, headline_allowed: bool = True, original: str | None = None)
     lines = _read_header(text.split("\n"), layout, headline_allowed)
     kept = _drop_boilerplate(lines, layout)
     paragraphs = _paragraphs(kept)
+    if not (layout.title or layout.meta.get("title")) and layout.meta.get("show"):
+        layout.title = layout.meta["show"]  # a transcript: the programme names it
     if paragraphs:
         paragraphs[0] = _take_dateline(paragraphs[0], layout)
         paragraphs[-1] = _without_trailing_sign_off(paragraphs[-1])
@@ -211,8 +214,53 @@ def _header_line(line: str, layout: Layout, in_header: bool) -> bool:
         return False
     if not text:
         return in_header  # a line of decoration only ('-- ', '***')
+    return (_single_line(text, layout, in_header) or _compound_line(text, layout, in_header)
+            or (in_header and _marker_line(text, layout)))
+
+
+def _single_line(text: str, layout: Layout, in_header: bool) -> bool:
     return (_field_line(text, layout, in_header) or _url_line(text, layout) or _byline(text, layout, in_header)
-            or _date_line(text, layout) or (in_header and _marker_line(text, layout)))
+            or _date_line(text, layout))
+
+
+_SEGMENT_SEPARATORS = (" | ", " • ", " · ", " — ", " – ", " / ", " - ")
+
+
+def _compound_line(text: str, layout: Layout, in_header: bool) -> bool:
+    """'By Jane Doe | Published March 5, 2024' or 'Posted on March 5, 2024 by Jane Doe': each part a header."""
+    segments = _segments(text)
+    if len(segments) < 2:
+        return False
+    scratch = Layout(original="")
+    if not all(_single_line(seg, scratch, in_header) or _outlet_segment(seg, scratch) for seg in segments):
+        return False
+    for key, value in scratch.meta.items():
+        layout.meta.setdefault(key, value)
+    layout.date_candidates += scratch.date_candidates
+    layout.updated_candidates += scratch.updated_candidates
+    layout.source_line = layout.source_line or scratch.source_line
+    layout.byline_source = layout.byline_source or scratch.byline_source
+    layout.boilerplate.append(text)
+    return True
+
+
+def _segments(text: str) -> list[str]:
+    for sep in _SEGMENT_SEPARATORS:
+        if sep in text:
+            return [seg.strip() for seg in text.split(sep) if seg.strip()]
+    low = text.lower()
+    cut = low.rfind(" by ")
+    if cut > 0:
+        return [text[:cut].strip(), text[cut + 1:].strip()]
+    return [text]
+
+
+def _outlet_segment(text: str, layout: Layout) -> bool:
+    bare = text.strip("()[] ")
+    if len(bare) <= 40 and is_outlet(bare):
+        layout.source_line = layout.source_line or bare
+        return True
+    return False
 
 
 def _field_line(text: str, layout: Layout, in_header: bool) -> bool:
@@ -250,7 +298,8 @@ def _record_field(name: str, value: str, layout: Layout) -> None:
         else:
             layout.source_line = layout.source_line or value
     elif name == "url":
-        layout.meta.setdefault("url", value.strip("<>"))
+        if _is_url(value):
+            layout.meta.setdefault("url", value.strip("<>"))
     else:
         layout.meta.setdefault(name, value)
 
@@ -301,12 +350,7 @@ def _marker_line(text: str, layout: Layout) -> bool:
     low = text.lower().rstrip(" :.!")
     marker = low in _HEADER_MARKERS or low.startswith(("embargoed until", "for release", "not for publication",
                                                          "for immediate release"))
-    if marker or _SIGN_OFF_RE.match(text):
-        layout.boilerplate.append(text)
-        return True
-    bare = text.strip("()[] ")
-    if len(bare) <= 40 and is_outlet(bare) and not bare.endswith("."):
-        layout.source_line = layout.source_line or bare
+    if marker or _SIGN_OFF_RE.match(text) or (not text.endswith(".") and _outlet_segment(text, layout)):
         layout.boilerplate.append(text)
         return True
     return False
@@ -386,6 +430,10 @@ def _byline_parts(text: str) -> list[str]:
 
 def _outlet_of(part: str) -> str:
     """The outlet a byline part names ('Reuters', 'The Daily Star'); '' for a person ('Matt Daily')."""
+    words = part.split()
+    while len(words) > 1 and words[-1].lower() in _ROLE_WORDS:
+        words.pop()  # "Reuters Staff"
+    part = " ".join(words)
     bare = part.removeprefix("the ").removeprefix("The ")
     if not is_outlet(bare):
         return ""
@@ -491,29 +539,31 @@ def _take_dateline(paragraph: str, layout: Layout) -> str:
     found = read_dateline(paragraph)
     if not found:
         return paragraph
-    dateline, agency = found
-    layout.dateline = dateline
+    layout.dateline, agency, day = found
     if agency:
         layout.dateline_source = agency
-    return paragraph[len(dateline):].lstrip()
+    if day and day.count(",") >= 1 and day[-4:].isdigit():
+        layout.date_candidates.append((day.strip(" ,"), "dateline"))  # "Oct. 24, 2023": a full date
+    return paragraph[len(layout.dateline):].lstrip()
 
 
-def read_dateline(paragraph: str) -> tuple[str, str] | None:
-    """The dateline that opens a paragraph, and the outlet it names ('' when none); None when there is none."""
+def read_dateline(paragraph: str) -> tuple[str, str, str] | None:
+    """(dateline, the outlet it names or '', its day or '') of a paragraph that opens with one, else None."""
     m = _DATELINE_RE.match(paragraph[:200])
     if not m:
         return None
-    caps, mixed, day, agency, dash = (m.group(g) for g in ("caps", "mixed", "day", "agency", "dash"))
+    caps, mixed, day, dash = (m.group(g) or "" for g in ("caps", "mixed", "day", "dash"))
+    agency = m.group("agency") or m.group("wire") or ""
     outlet = canonical_source(agency) if agency and is_outlet(agency) else ""
-    if agency and not outlet and not (caps or mixed):
+    if not (caps or mixed or outlet):
         return None  # "(Photo) -" or "(1) -": not an outlet
     if mixed and not outlet:
         return None  # "Oil prices - ..." is a sentence; "Geneva (Reuters) -" is a dateline
-    if caps and not (outlet or day) and (len(caps) < 4 or dash == ":" and caps.lower() in _HEADER_MARKERS):
+    if dash == ":" and not (day or agency):
+        return None  # "INSKEEP: Good morning" is a speaker; "NEW DELHI, March 26 (PTI):" is a dateline
+    if caps and not (outlet or day or agency) and len(caps) < 4:
         return None
-    if not (caps or mixed or outlet):
-        return None
-    return m.group(0).rstrip(), outlet
+    return m.group(0).rstrip(), outlet, day
 
 
 def _without_trailing_sign_off(paragraph: str) -> str:
