@@ -45,7 +45,7 @@ MAX_INT_DIGITS = 50
 MAX_FIELD_CHARS = 2_000  # title, author, source, url
 MAX_DECOMPRESSED_BYTES = 2 * 1024**3
 MAX_COMPRESSION_RATIO = 100
-RATIO_CHECK_FROM = 8 * 1024**2  # small files may compress better than 100:1; they cannot hurt
+RATIO_CHECK_FROM = 4 * 1024**2  # a small file may compress better than 100:1 and cannot hurt
 MAX_REJECTS_PER_FILE = 1_000
 COMPRESSED: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {  # each opened in a with-block by the caller
     ".gz": lambda f: gzip.GzipFile(fileobj=f, mode="rb"),
@@ -356,15 +356,13 @@ def read_json_lines(item: InputFile, progress: ReadProgress | None = None) -> It
     try:
         with path.open("rb") as disk, _decompressed(item, disk) as f:
             for number, line in bounded_lines(f, MAX_DOCUMENT_BYTES):
-                origin = f"{path}:{number}"
-                if line is None:
-                    yield from rejects.admit(Rejected(origin, f"line over the limit of {MAX_DOCUMENT_BYTES:,} bytes"))
-                elif not line.lstrip().startswith(b"{"):
-                    if line.strip():  # not an object: refused here, so a file of junk never reaches the workers
-                        yield from rejects.admit(Rejected(origin, _json_problem(line)))
-                else:
-                    yield Raw(origin, "json", line, f"{item.fallback_id}:{number}", item.default_source)
-                if progress and number % 256 == 0:
+                if line is not None and line.lstrip()[:1] == b"{":
+                    yield Raw(f"{path}:{number}", "json", line, f"{item.fallback_id}:{number}", item.default_source)
+                elif line is None or line.strip():  # refused here: a file of junk never reaches the workers
+                    rejected = rejects.admit(number, line)
+                    if rejected:
+                        yield rejected
+                if progress and not number & 255:
                     progress.done = base + disk.tell()
     except (*READ_ERRORS, InputLimitError) as exc:
         yield Rejected(f"{path}:{number + 1}", f"could not read the rest of the file: {_reason(exc)}")
@@ -427,13 +425,14 @@ class RejectCounter:
     def __init__(self, origin: str, limit: int = MAX_REJECTS_PER_FILE) -> None:
         self.origin, self.limit, self.listed, self.more = origin, limit, 0, 0
 
-    def admit(self, rejected: Rejected) -> Iterator[Rejected]:
-        """The reject itself while under the limit; nothing (only a count) after it."""
-        if self.listed < self.limit:
-            self.listed += 1
-            yield rejected
-        else:
+    def admit(self, number: int, line: bytes | None) -> Rejected | None:
+        """The reject of a line while under the limit; after it only a count (no reason is worked out)."""
+        if self.listed >= self.limit:
             self.more += 1
+            return None
+        self.listed += 1
+        reason = f"line over the limit of {MAX_DOCUMENT_BYTES:,} bytes" if line is None else _json_problem(line)
+        return Rejected(f"{self.origin}:{number}", reason)
 
     def summary(self) -> Iterator[Rejected]:
         """One line standing for the rejects that were only counted, if any."""
