@@ -144,6 +144,9 @@ _MONTHS = _word_set("jan january feb february mar march apr april may jun june j
 _FILLERS = _word_set("at on of the - – — | / · • hrs h local time am pm a.m. p.m. a.m p.m")
 _LABELS = ("first published", "last updated", "last modified", "published", "updated", "modified", "posted",
            "date", "dated", "filed", "released", "issued")
+_LABEL_WORDS = frozenset(label.split()[0] for label in _LABELS)
+DATE_FIRST_WORDS = _LABEL_WORDS | _MONTHS | _WEEKDAYS  # a date line opens with one of these or a digit
+_DIGIT_RE = re.compile(r"\d")
 _NUMBER_RE = re.compile(r"\d{1,4}(?:st|nd|rd|th)?")
 _TIME_RE = re.compile(r"\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d{1,6})?)?(?:[ap]\.?m\.?)?", re.I)
 _NUMERIC_DATE_RE = re.compile(
@@ -167,11 +170,15 @@ def read_date_line(line: str) -> DateLine | None:
     """The date in a line that holds nothing else ('Published: 26 March 2024 14:05 GMT'), or None.
 
     A labelled line with only a time ('Updated 6:05 PM ET') is a date line too, with no day to read."""
+    if len(line) > MAX_DATE_LINE * 2 or not _DIGIT_RE.search(line):
+        return None  # every date line has a digit: most lines are refused here, cheaply
     text = " ".join(line.split())
     if not text or len(text) > MAX_DATE_LINE:
         return None
     updated = labelled = False
     lowered = text.lower()
+    if lowered.split(" ", 1)[0].strip(":") not in _LABEL_WORDS:
+        return _unlabelled(text)
     for label in _LABELS:
         if lowered.startswith(label) and (len(text) == len(label) or not text[len(label)].isalpha()):
             updated = label in ("last updated", "last modified", "updated", "modified")
@@ -181,6 +188,14 @@ def read_date_line(line: str) -> DateLine | None:
     first = _split_segments(text)[0]
     kind = _date_words(first)
     return DateLine(first, updated) if kind == "date" or (kind == "time" and labelled) else None
+
+
+def _unlabelled(text: str) -> DateLine | None:
+    first_word = text.split(" ", 1)[0].lower().strip("(),.")
+    if not (first_word in _MONTHS or first_word in _WEEKDAYS or first_word[:1].isdigit()):
+        return None
+    first = _split_segments(text)[0]
+    return DateLine(first, False) if _date_words(first) == "date" else None
 
 
 def _split_segments(text: str) -> list[str]:

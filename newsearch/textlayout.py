@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dates import LEADING_DATE_RE, clean_date_text, read_date_line
+from .dates import DATE_FIRST_WORDS, LEADING_DATE_RE, clean_date_text, read_date_line
 from .sources import KNOWN_OUTLETS, canonical_source, is_outlet, source_key
 
 
@@ -63,6 +63,9 @@ _HEADER_MARKERS = frozenset((
 ))
 _BYLINE_PREFIXES = ("by: ", "by ", "written by ", "words by ", "story by ", "reported by ", "text by ",
                     "posted by ", "report by ", "interview by ")
+_YEAR_RE = re.compile(r"(?<!\d)(?:1[89]|2[01])\d\d(?!\d)")
+_BYLINE_FIRST_WORDS = frozenset(p.split(" ", 1)[0] for p in _BYLINE_PREFIXES)
+_BODY_HEADER_WORDS = _BYLINE_FIRST_WORDS | DATE_FIRST_WORDS | {"source", "url", "link"}
 _NAME_PARTICLES = _word_set("de da del della der den di do dos das du la le van von y bin ibn al el abu st. st "
                             "mc mac o' ter ten")
 _ROLE_WORDS = frozenset((
@@ -179,7 +182,7 @@ def _read_header(lines: list[str], layout: Layout, headline_allowed: bool) -> li
             continue
         if _bare_date_header(line, layout, lines, index):
             return lines[index:]
-        if _header_line(line, layout, in_header=True):
+        if _header_line(line, layout, in_header=True, markers=headline_allowed):
             index += 1
             continue
         if headline_allowed and not headline_taken and _is_headline(line, lines[index + 1:], layout):
@@ -205,8 +208,12 @@ def _bare_date_header(line: str, layout: Layout, lines: list[str], index: int) -
     return True
 
 
-def _header_line(line: str, layout: Layout, in_header: bool) -> bool:
-    """Record a header line's metadata; False when the line is not a header line."""
+def _header_line(line: str, layout: Layout, in_header: bool, markers: bool = True) -> bool:
+    """Record a header line's metadata; False when the line is not a header line.
+
+    In the header (``in_header``) a date line may lack a year and a byline may be one name; in the
+    body's first lines the tests are stricter. ``markers`` allows lines such as 'FOR IMMEDIATE RELEASE'
+    or a bare outlet name (not in a JSON record's body, where a line may be a company's name)."""
     if len(line) > MAX_HEADER_LINE * 2:
         return False
     text = undecorated(line)
@@ -214,25 +221,26 @@ def _header_line(line: str, layout: Layout, in_header: bool) -> bool:
         return False
     if not text:
         return in_header  # a line of decoration only ('-- ', '***')
-    return (_single_line(text, layout, in_header) or _compound_line(text, layout, in_header)
-            or (in_header and _marker_line(text, layout)))
+    strict = not (in_header and markers)
+    return (_single_line(text, layout, in_header, strict) or _compound_line(text, layout, in_header, strict)
+            or (not strict and _marker_line(text, layout)))
 
 
-def _single_line(text: str, layout: Layout, in_header: bool) -> bool:
-    return (_field_line(text, layout, in_header) or _url_line(text, layout) or _byline(text, layout, in_header)
-            or _date_line(text, layout))
+def _single_line(text: str, layout: Layout, in_header: bool, strict: bool) -> bool:
+    return (_field_line(text, layout, in_header) or _url_line(text, layout) or _byline(text, layout, strict)
+            or _date_line(text, layout, strict))
 
 
 _SEGMENT_SEPARATORS = (" | ", " • ", " · ", " — ", " – ", " / ", " - ")
 
 
-def _compound_line(text: str, layout: Layout, in_header: bool) -> bool:
+def _compound_line(text: str, layout: Layout, in_header: bool, strict: bool) -> bool:
     """'By Jane Doe | Published March 5, 2024' or 'Posted on March 5, 2024 by Jane Doe': each part a header."""
     segments = _segments(text)
     if len(segments) < 2:
         return False
     scratch = Layout(original="")
-    if not all(_single_line(seg, scratch, in_header) or _outlet_segment(seg, scratch) for seg in segments):
+    if not all(_single_line(seg, scratch, in_header, strict) or _outlet_segment(seg, scratch) for seg in segments):
         return False
     for key, value in scratch.meta.items():
         layout.meta.setdefault(key, value)
@@ -322,8 +330,10 @@ def _url_line(text: str, layout: Layout) -> bool:
     return True
 
 
-def _byline(text: str, layout: Layout, in_header: bool) -> bool:
-    found = read_byline(text, prefixed=True, single_names=in_header)
+def _byline(text: str, layout: Layout, strict: bool) -> bool:
+    if strict and not text[:1].isupper():
+        return False  # "by Dudley Taft." continues a sentence of the body
+    found = read_byline(text, prefixed=True, single_names=not strict)
     if not found:
         return False
     authors, source = found
@@ -335,10 +345,12 @@ def _byline(text: str, layout: Layout, in_header: bool) -> bool:
     return True
 
 
-def _date_line(text: str, layout: Layout) -> bool:
+def _date_line(text: str, layout: Layout, strict: bool = False) -> bool:
     found = read_date_line(text)
     if not found:
         return False
+    if strict and (text.endswith(".") or not _YEAR_RE.search(found.text)):
+        return False  # in the body, "March 30." ends a sentence; a date line there names its year
     where = layout.updated_candidates if found.updated else layout.date_candidates
     where.append((clean_date_text(found.text), "date line"))
     layout.boilerplate.append(text)
@@ -390,6 +402,8 @@ def read_byline(text: str, prefixed: bool = True, single_names: bool = True) -> 
         return None
     if prefixed:
         low = text.lower()
+        if low.split(" ", 1)[0] not in _BYLINE_FIRST_WORDS:
+            return None
         prefix = next((p for p in _BYLINE_PREFIXES if low.startswith(p)), None)
         if prefix is None:
             return None
@@ -473,15 +487,22 @@ def _title_case(word: str) -> str:
 
 
 def _drop_boilerplate(lines: list[str], layout: Layout) -> list[str]:
-    kept = []
+    """The lines that are not boilerplate; header-like lines count as such only near the top, on a line
+    of their own (after a blank line, a line that was dropped, or a finished sentence)."""
+    kept: list[str] = []
     seen = 0
+    standalone = True
     for line in lines:
         if not line.strip():
             kept.append(line)
+            standalone = True
             continue
         seen += 1
-        if not _is_boilerplate(line, seen <= EARLY_LINES, layout):
-            kept.append(line)
+        if _is_boilerplate(line, standalone and seen <= EARLY_LINES, layout):
+            standalone = True
+            continue
+        kept.append(line)
+        standalone = line.rstrip().endswith(_SENTENCE_END)
     return kept
 
 
@@ -494,12 +515,19 @@ def _is_boilerplate(line: str, early: bool, layout: Layout) -> bool:
     key, colon, value = stripped.partition(":")
     if colon and key.strip().lower() == "source" and value.strip():
         layout.source_line = value.strip()
-    elif early and _header_line(stripped, layout, in_header=False):
+    elif early and _may_be_header(stripped) and _header_line(stripped, layout, in_header=False):
         return True
     elif not (_CAPTION_RE.search(stripped) or _PROMOTION_RE.match(stripped) or _SIGN_OFF_RE.match(stripped)):
         return False
     layout.boilerplate.append(stripped)
     return True
+
+
+def _may_be_header(text: str) -> bool:
+    """A cheap test that lets most body lines skip the header checks."""
+    first = text.split(" ", 1)[0].lower().strip(_DECORATION + ":,.()")
+    return (text[0] in _DECORATION or text[0].isdigit() or text[0] == "<" or first in _BODY_HEADER_WORDS
+            or first.startswith(("http", "www.")) or " by " in text)
 
 
 def _paragraphs(lines: list[str]) -> list[str]:
