@@ -155,13 +155,9 @@ class InputFile:
 
     @contextmanager
     def open(self) -> Iterator[IO[bytes]]:
-        """The file's bytes, decompressed as a stream under the size and ratio caps."""
-        with self.path.open("rb") as disk:
-            if not self.compression:
-                yield disk
-                return
-            with COMPRESSED[self.compression](disk) as inner:
-                yield io.BufferedReader(_CappedStream(inner, disk, str(self.path)), 1 << 16)
+        """The file's bytes, decompressed as a stream under the size and ratio caps (for any reader)."""
+        with self.path.open("rb") as disk, decompressed(self, disk) as f:
+            yield f
 
 
 class _CappedStream(io.RawIOBase):
@@ -354,7 +350,7 @@ def read_json_lines(item: InputFile, progress: ReadProgress | None = None) -> It
     base = progress.done if progress else 0
     rejects = RejectCounter(str(path))
     try:
-        with path.open("rb") as disk, _decompressed(item, disk) as f:
+        with path.open("rb") as disk, decompressed(item, disk) as f:
             for number, line in bounded_lines(f, MAX_DOCUMENT_BYTES):
                 if line is not None and line.lstrip()[:1] == b"{":
                     yield Raw(f"{path}:{number}", "json", line, f"{item.fallback_id}:{number}", item.default_source)
@@ -370,7 +366,8 @@ def read_json_lines(item: InputFile, progress: ReadProgress | None = None) -> It
 
 
 @contextmanager
-def _decompressed(item: InputFile, disk: IO[bytes]) -> Iterator[IO[bytes]]:
+def decompressed(item: InputFile, disk: IO[bytes]) -> Iterator[IO[bytes]]:
+    """The bytes of an open file, decompressed under the caps when its suffix says it is compressed."""
     if not item.compression:
         yield disk
         return

@@ -378,7 +378,9 @@ def _is_headline(line: str, following: list[str], layout: Layout) -> bool:
     if _DATELINE_RE.match(text[:200]) and not _decorated(line):
         return False
     nxt = following[0].strip() if following else ""
-    return not (nxt and nxt[0].islower() and not _decorated(line))
+    if not nxt or not nxt[0].islower() or _decorated(line):
+        return True
+    return _header_line(nxt, Layout(original=""), in_header=True)  # a header line, not the rest of a sentence
 
 
 def _abbreviation_end(text: str) -> bool:
