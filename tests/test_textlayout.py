@@ -216,9 +216,10 @@ def test_markdown_to_text_keeps_words_and_drops_markup() -> None:
 
 
 def raw_reuters_layout(record: dict) -> str:
-    """A corpus record written back in the layout of the raw Reuters files (four '-- ' lines, three blank)."""
+    """A corpus record written back in the layout of the raw Reuters files: four '-- ' lines (an empty
+    byline stays as '-- '), a blank, a line of one space, a blank, then the body indented by one space."""
     byline = f"By {record['author']}" if record["author"] else ""
-    return (f"-- {record['title']}\n-- {byline}\n-- {record['date_raw']}\n-- {record['url']}\n\n\n\n"
+    return (f"-- {record['title']}\n-- {byline}\n-- {record['date_raw']}\n-- {record['url']}\n\n \n\n "
             f"{record['body']}\n")
 
 
