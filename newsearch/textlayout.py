@@ -375,7 +375,7 @@ def _is_headline(line: str, following: list[str], layout: Layout) -> bool:
         return False
     if text.endswith((".", ",", ";", ":")) and not (_decorated(line) or _abbreviation_end(text)):
         return False
-    if _DATELINE_RE.match(text[:200]) and not _decorated(line):
+    if read_dateline(text) and not _decorated(line):
         return False
     nxt = following[0].strip() if following else ""
     if not nxt or not nxt[0].islower() or _decorated(line):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import lzma
@@ -237,3 +238,15 @@ def test_corpus_raw_reuters_layout_title_date_author_url_right_on_every_file() -
             wrong.append((record["id"], got))
         assert record["date_raw"] not in doc.body and record["url"] not in doc.body
     assert wrong == []
+
+
+def test_corpus_bbc_raw_layout_title_right_and_no_date_or_author_invented_on_every_file() -> None:
+    """The 2,225 BBC articles as their raw files have them (title line, blank line, body)."""
+    with gzip.open(corpus("bbc.jsonl.gz"), "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    wrong = []
+    for record in records:
+        doc = doc_of(f"{record['title']}\n\n{record['body']}\n")
+        if (doc.title, doc.published, doc.author) != (" ".join(record["title"].split()), None, ""):
+            wrong.append((record["id"], doc.title, doc.published, doc.author))
+    assert len(records) == 2225 and wrong == []
