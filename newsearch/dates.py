@@ -84,7 +84,41 @@ def parse_date(value: object) -> datetime:
         return _to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         pass
-    return _to_utc(_parse_free(text))
+    return _to_utc(_parse_common(text) or _parse_free(text))
+
+
+_MONTH_NUMBERS = {name: number for number, names in enumerate(
+    ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
+     "sep sept september", "oct october", "nov november", "dec december"), start=1) for name in names.split()}
+# The wire layouts: "Fri Oct 20, 2006 6:15pm EDT", "26 March 2024 14:05 GMT", "March 26, 2024" (dateutil is 20x slower).
+_COMMON_RE = re.compile(
+    r"(?:[A-Za-z]{3,9}\.?,? )?"
+    r"(?:(?P<mon>[A-Za-z]{3,9})\.? (?P<day>\d{1,2}),? |(?P<day2>\d{1,2}) (?P<mon2>[A-Za-z]{3,9})\.?,? )"
+    r"(?P<year>\d{4})(?:,? (?:at )?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r" ?(?:(?P<ampm>[AaPp])\.?[Mm]\.?)?)?(?: (?P<zone>[A-Za-z]{1,5}))?"
+)
+
+
+def _parse_common(text: str) -> datetime | None:
+    """The most common news date layouts, read without dateutil; None for anything else."""
+    m = _COMMON_RE.fullmatch(text)
+    if not m:
+        return None
+    month = _MONTH_NUMBERS.get((m.group("mon") or m.group("mon2")).lower())
+    zone = m.group("zone")
+    if month is None or (zone and zone.upper() not in _ZONES):
+        return None
+    hour = int(m.group("hour") or 0)
+    if m.group("ampm"):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if m.group("ampm") in "Pp" else 0)
+    try:
+        return datetime(int(m.group("year")), month, int(m.group("day") or m.group("day2")), hour,
+                        int(m.group("minute") or 0), int(m.group("second") or 0),
+                        tzinfo=_ZONES[zone.upper()] if zone else None)
+    except ValueError:
+        return None
 
 
 def _from_number(value: int | float) -> datetime:

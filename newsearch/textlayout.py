@@ -545,7 +545,9 @@ def _paragraphs(lines: list[str]) -> list[str]:
                 paragraphs.append(_joined(current))
                 current = []
             continue
-        indent = len(line) - len(line.lstrip(" \t")) + 3 * line[:len(line) - len(line.lstrip(" \t"))].count("\t")
+        indent = len(line) - len(line.lstrip(" \t"))
+        if "\t" in line[:indent]:
+            indent += 3 * line[:indent].count("\t")
         if current and indent >= 2 and indent > previous_indent:
             paragraphs.append(_joined(current))
             current = []
