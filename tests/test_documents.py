@@ -72,8 +72,8 @@ def test_plain_text_with_header_lines_dateline_byline_and_sign_off(tmp_path: Pat
     assert doc.title == "Oil prices jump"
     assert doc.published == datetime(2006, 10, 20, 22, 15, tzinfo=UTC)
     assert (doc.source, doc.source_from, doc.author) == ("Reuters", "attribution", "Jane Doe")
-    assert doc.body == ("GENEVA (Reuters) - Oil prices rose on Friday as OPEC met in Vienna.\n\n"
-                        "Analysts expect more gains.")
+    assert doc.body == "Oil prices rose on Friday as OPEC met in Vienna.\n\nAnalysts expect more gains."
+    assert doc.dateline == "GENEVA (Reuters) -"
 
 
 def test_markdown_with_yaml_front_matter(tmp_path: Path) -> None:
@@ -123,7 +123,8 @@ def test_per_folder_default_source(tmp_path: Path) -> None:
     ("empty.txt", b"  \n\n", "empty file"),
     ("binary.txt", b"\x00\x01\x02PNG", "binary file (contains NUL bytes), not text"),
     ("latin1.txt", "Caf\xe9 news".encode("latin-1"), "not UTF-8 text: byte 0xe9 at offset 3"),
-    ("photo.png", b"\x89PNG", "unsupported file type '.png' (expected .txt, .md, .jsonl, maybe .gz/.xz)"),
+    ("photo.png", b"\x89PNG", "unsupported file type '.png' (expected .json, .jsonl, .markdown, .md, .ndjson, "
+                              ".text, .txt or none, maybe compressed as .gz/.xz/.bz2)"),
 ])
 def test_bad_files_are_rejected_with_a_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
     write(tmp_path / name, content)
@@ -137,19 +138,57 @@ def test_bad_files_are_rejected_with_a_reason(tmp_path: Path, name: str, content
         assert result.reason == reason
 
 
+def reason_of(item: Raw | Rejected) -> str:
+    """Why an item was refused, whether the reader or the parser refused it."""
+    if isinstance(item, Rejected):
+        return item.reason
+    with pytest.raises(DocumentError) as exc:
+        parse_raw(item)
+    return str(exc.value)
+
+
 @pytest.mark.parametrize("line,reason", [
     ('{"title": "x", "body": ', "malformed JSON: Expecting value at column 24"),
     ('["a list"]', "a JSON line must be an object, not list"),
-    ('{"title": "only a title", "body": ""}', "empty body"),
+    ('not json', "malformed JSON: Expecting value at column 1"),
+    ('{"title": "", "body": ""}', "no title and no body"),
+    ('{"title": "   ", "body": "  \\n "}', "no title and no body"),
 ])
 def test_bad_json_lines_are_rejected_with_their_line(tmp_path: Path, line: str, reason: str) -> None:
     write(tmp_path / "f.jsonl", '{"title": "good", "body": "fine"}\n' + line + "\n")
     good, bad = list(iter_raw([tmp_path]))
     assert parse_raw(good).title == "good"
     assert bad.origin == f"{tmp_path / 'f.jsonl'}:2"
-    with pytest.raises(DocumentError) as exc:
-        parse_raw(bad)
-    assert str(exc.value) == reason
+    assert reason_of(bad) == reason
+
+
+def test_title_only_briefs_are_documents_with_an_empty_body(tmp_path: Path) -> None:
+    write(tmp_path / "briefs.jsonl", '{"id": "b1", "title": "U.S. FEB CPI ROSE 0.4 PCT", "body": ""}\n'
+          '{"id": "b2", "headline": "OPEC meets in Vienna", "date": "1987-03-02"}\n')
+    write(tmp_path / "wire.txt", "-- Fed holds rates steady\n-- Wed Mar 20, 2024 2:00pm EDT\n")
+    b1, b2, wire = parsed(tmp_path)
+    assert (b1.id, b1.title, b1.body) == ("b1", "U.S. FEB CPI ROSE 0.4 PCT", "")
+    assert (b2.title, b2.body, b2.published) == ("OPEC meets in Vienna", "", datetime(1987, 3, 2, tzinfo=UTC))
+    assert (wire.title, wire.body, wire.published) == ("Fed holds rates steady", "",
+                                                       datetime(2024, 3, 20, 18, 0, tzinfo=UTC))
+
+
+def test_a_file_of_header_lines_only_and_no_title_is_rejected(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "-- By Jane Doe\n-- Tue Feb 7, 2012 8:20am EST\n-- http://example.com/a\n")
+    [item] = list(iter_raw([tmp_path]))
+    assert reason_of(item) == "no title and no body text"
+
+
+def test_reuters_21578_records_keep_their_dateline_apart_and_lose_the_reuter_sign_off(tmp_path: Path) -> None:
+    record = {"id": 2, "date": "1987-02-26T15:02:20.000", "title": "STANDARD OIL <SRD> TO FORM FINANCIAL UNIT",
+              "dateline": "CLEVELAND, Feb 26 -", "author": "",
+              "body": "Standard Oil Co and BP North America\nInc said they plan to form a venture.\n"
+                      "    BP North America is a subsidiary of British Petroleum Co\nPlc <BP>.\n\n Reuter"}
+    write(tmp_path / "r.jsonl", json.dumps(record) + "\n")
+    [doc] = parsed(tmp_path)
+    assert doc.dateline == "CLEVELAND, Feb 26 -"
+    assert doc.body == ("Standard Oil Co and BP North America Inc said they plan to form a venture.\n\n"
+                        "BP North America is a subsidiary of British Petroleum Co Plc <BP>.")
 
 
 def test_oversized_document_is_rejected(tmp_path: Path) -> None:
