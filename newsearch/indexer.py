@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -162,14 +162,24 @@ def _unreadable(path: Path) -> str:
     return "no such file or folder" if not path.exists() else "not a file or folder"
 
 
-def _inputs(paths: list[Path], default_sources: Mapping[Path, str] | None, stats: BuildStats) -> list[InputFile]:
+def outermost(paths: Iterable[Path]) -> list[Path]:
+    """The paths that lie under no other one (each file is walked once), in their order."""
+    unique = list(dict.fromkeys(paths))
+    return [p for p in unique if not covered(str(p), [str(q) for q in unique if q != p])]
+
+
+def _inputs(paths: list[Path], manifest: Manifest, default_sources: Mapping[Path, str] | None, stats: BuildStats
+            ) -> list[InputFile]:
+    """The files under the paths, each with the recorded root its id is relative to: a file keeps its
+    id whichever path it is reached through."""
     inputs = []
-    for item in iter_files(paths, default_sources):
+    for item in iter_files(outermost(paths), default_sources):
         if isinstance(item, Rejected):
             stats.rejected += 1
             stats.rejects.append(item)
-        else:
-            inputs.append(item)
+            continue
+        base = manifest.base_of(str(item.path))
+        inputs.append(replace(item, root=Path(base)) if base and base != str(item.root) else item)
     return inputs
 
 
@@ -381,7 +391,7 @@ def rebuild(paths: list[Path], root: Path, *, workers: int = 2, progress: Progre
         folder = new_generation(root)
         stats = BuildStats()
         try:
-            manifest = Manifest([str(p) for p in roots], scanned_ns)
+            manifest = Manifest([str(p) for p in outermost(roots)], scanned_ns)
             probes = _build_into(folder, roots, manifest, workers, writer_procs, progress, default_sources, stats)
             if stats.indexed == 0:
                 raise IndexerError(f"nothing could be indexed from {', '.join(map(str, roots))} "
@@ -406,7 +416,8 @@ def _build_into(folder: Path, roots: list[Path], manifest: Manifest, workers: in
     writer = ix.writer(procs=writer_procs, multisegment=True, batchsize=256, limitmb=192, compound=False)
     probes = _Probes()
     try:
-        for doc in _documents(_inputs(roots, default_sources, stats), manifest.files, workers, progress, stats):
+        for doc in _documents(_inputs(roots, manifest, default_sources, stats), manifest.files, workers, progress,
+                              stats):
             _write(writer, doc, stats, update=False)
             probes.add(doc)
             stats.indexed += 1
@@ -437,8 +448,8 @@ def update(paths: list[Path] | None, root: Path, *, workers: int = 2, progress: 
         stats = BuildStats()
         try:
             link_copy(live, folder)
-            reread = _update_into(folder, manifest, roots, workers, progress, default_sources, stats)
             manifest.add_roots(str(p) for p in roots)
+            reread = _update_into(folder, manifest, roots, workers, progress, default_sources, stats)
             manifest.scanned_ns = scanned_ns
             rejects = _merged_rejects(old_rejects, stats.rejects, roots, manifest, reread)
             _publish(root, folder, manifest, rejects, stats, started, roots, "update")
@@ -457,7 +468,7 @@ def _update_into(folder: Path, manifest: Manifest, roots: list[Path], workers: i
     ix = open_generation(folder)
     try:
         before, known = ix.doc_count(), live_id_hashes(ix)
-        inputs = _inputs(roots, default_sources, stats)
+        inputs = _inputs(roots, manifest, default_sources, stats)
         seen = {str(i.path) for i in inputs}
         vanished = [name for name in manifest.files if covered(name, map(str, roots)) and name not in seen]
         changed = [i for i in inputs if not _unchanged(manifest, i, stats)]

@@ -188,10 +188,16 @@ class Manifest:
         return {doc_id for entry in self.files.values() for doc_id in entry.ids}
 
     def add_roots(self, paths: Iterable[str]) -> None:
-        """Record input roots not already under a recorded one."""
+        """Record input roots not already under a recorded one (roots under a new one stay: they are
+        the bases of their files' ids)."""
         for path in paths:
             if not covered(path, self.roots):
-                self.roots = [r for r in self.roots if not covered(r, [path])] + [path]
+                self.roots.append(path)
+
+    def base_of(self, path: str) -> str | None:
+        """The recorded root a file's id is relative to: the most specific one it lies under."""
+        bases = [r for r in self.roots if covered(path, [r])]
+        return max(bases, key=len) if bases else None
 
 
 def covered(path: str, roots: Iterable[str]) -> bool:
