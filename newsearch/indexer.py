@@ -168,12 +168,12 @@ def outermost(paths: Iterable[Path]) -> list[Path]:
     return [p for p in unique if not covered(str(p), [str(q) for q in unique if q != p])]
 
 
-def _inputs(paths: list[Path], manifest: Manifest, default_sources: Mapping[Path, str] | None, stats: BuildStats
-            ) -> list[InputFile]:
+def _inputs(paths: list[Path], manifest: Manifest, stats: BuildStats) -> list[InputFile]:
     """The files under the paths, each with the recorded root its id is relative to: a file keeps its
     id whichever path it is reached through."""
     inputs = []
-    for item in iter_files(outermost(paths), default_sources):
+    defaults = {Path(folder): name for folder, name in manifest.default_sources.items()}
+    for item in iter_files(outermost(paths), defaults):
         if isinstance(item, Rejected):
             stats.rejected += 1
             stats.rejects.append(item)
@@ -181,6 +181,10 @@ def _inputs(paths: list[Path], manifest: Manifest, default_sources: Mapping[Path
         base = manifest.base_of(str(item.path))
         inputs.append(replace(item, root=Path(base)) if base and base != str(item.root) else item)
     return inputs
+
+
+def _absolute_keys(default_sources: Mapping[Path, str] | None) -> dict[str, str]:
+    return {os.path.abspath(folder): name for folder, name in (default_sources or {}).items()}
 
 
 def _fingerprint(item: InputFile) -> tuple[int, int]:
@@ -391,8 +395,9 @@ def rebuild(paths: list[Path], root: Path, *, workers: int = 2, progress: Progre
         folder = new_generation(root)
         stats = BuildStats()
         try:
-            manifest = Manifest([str(p) for p in outermost(roots)], scanned_ns)
-            probes = _build_into(folder, roots, manifest, workers, writer_procs, progress, default_sources, stats)
+            manifest = Manifest([str(p) for p in outermost(roots)], scanned_ns,
+                                default_sources=_absolute_keys(default_sources))
+            probes = _build_into(folder, roots, manifest, workers, writer_procs, progress, stats)
             if stats.indexed == 0:
                 raise IndexerError(f"nothing could be indexed from {', '.join(map(str, roots))} "
                                    f"({stats.rejected} rejected; see {root / REJECTS})")
@@ -408,15 +413,14 @@ def rebuild(paths: list[Path], root: Path, *, workers: int = 2, progress: Progre
 
 
 def _build_into(folder: Path, roots: list[Path], manifest: Manifest, workers: int, writer_procs: int,
-                progress: Progress | None, default_sources: Mapping[Path, str] | None, stats: BuildStats
-                ) -> list[Probe]:
+                progress: Progress | None, stats: BuildStats) -> list[Probe]:
     ix = whoosh_index.create_in(str(folder), build_schema())
     # Sub-writer processes each finish a segment of their own (multisegment): the final
     # posting write, Whoosh's longest single step, then runs on both cores instead of one.
     writer = ix.writer(procs=writer_procs, multisegment=True, batchsize=256, limitmb=192, compound=False)
     probes = _Probes()
     try:
-        for doc in _documents(_inputs(roots, manifest, default_sources, stats), manifest.files, workers, progress,
+        for doc in _documents(_inputs(roots, manifest, stats), manifest.files, workers, progress,
                               stats):
             _write(writer, doc, stats, update=False)
             probes.add(doc)
@@ -449,7 +453,8 @@ def update(paths: list[Path] | None, root: Path, *, workers: int = 2, progress: 
         try:
             link_copy(live, folder)
             manifest.add_roots(str(p) for p in roots)
-            reread = _update_into(folder, manifest, roots, workers, progress, default_sources, stats)
+            manifest.default_sources |= _absolute_keys(default_sources)
+            reread = _update_into(folder, manifest, roots, workers, progress, stats)
             manifest.scanned_ns = scanned_ns
             rejects = _merged_rejects(old_rejects, stats.rejects, roots, manifest, reread)
             _publish(root, folder, manifest, rejects, stats, started, roots, "update")
@@ -462,13 +467,13 @@ def update(paths: list[Path] | None, root: Path, *, workers: int = 2, progress: 
 
 
 def _update_into(folder: Path, manifest: Manifest, roots: list[Path], workers: int, progress: Progress | None,
-                 default_sources: Mapping[Path, str] | None, stats: BuildStats) -> set[str]:
+                 stats: BuildStats) -> set[str]:
     """Write the changes into the generation copy in ``folder``, verify it and update ``manifest``;
     returns the files that were read again."""
     ix = open_generation(folder)
     try:
         before, known = ix.doc_count(), live_id_hashes(ix)
-        inputs = _inputs(roots, manifest, default_sources, stats)
+        inputs = _inputs(roots, manifest, stats)
         seen = {str(i.path) for i in inputs}
         vanished = [name for name in manifest.files if covered(name, map(str, roots)) and name not in seen]
         changed = [i for i in inputs if not _unchanged(manifest, i, stats)]

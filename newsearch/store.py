@@ -182,6 +182,7 @@ class Manifest:
     roots: list[str] = field(default_factory=list)
     scanned_ns: int = 0
     files: dict[str, FileEntry] = field(default_factory=dict)
+    default_sources: dict[str, str] = field(default_factory=dict)  # folder -> source name (--default-source)
 
     def ids(self) -> set[str]:
         """Every id the manifest claims."""
@@ -217,13 +218,14 @@ def read_manifest(folder: Path) -> Manifest:
         data = {"roots": [os.path.abspath(p) for p in inputs],
                 "files": {os.path.abspath(name): entry for name, entry in data.items()}}
     files = {name: FileEntry(e["size"], e["mtime_ns"], list(e["ids"])) for name, e in data["files"].items()}
-    return Manifest(list(data["roots"]), int(data.get("scanned_ns", 0)), files)
+    return Manifest(list(data["roots"]), int(data.get("scanned_ns", 0)), files, dict(data.get("default_sources", {})))
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
     """Write manifest.json."""
     files = {name: {"size": e.size, "mtime_ns": e.mtime_ns, "ids": e.ids} for name, e in manifest.files.items()}
     write_atomically(folder / MANIFEST, json.dumps({"format": MANIFEST_FORMAT, "roots": manifest.roots,
+                                                     "default_sources": manifest.default_sources,
                                                      "scanned_ns": manifest.scanned_ns, "files": files}))
 
 

@@ -416,3 +416,33 @@ def test_update_without_an_index_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output == (f"Error: no index at {tmp_path / 'none'}; build one with: newsearch rebuild-index "
                              f"--index-dir {tmp_path / 'none'}\n")
+
+
+def test_an_update_keeps_the_default_sources_the_index_was_built_with(tmp_path: Path) -> None:
+    wires = articles(tmp_path / "in" / "wires", {"a": "Alpha story."})
+    root = tmp_path / "ix"
+    rebuild([tmp_path / "in"], root, workers=1, default_sources={wires: "Wire Service"})
+    articles(wires, {"b": "Beta story."})
+    update(None, root, workers=1)
+    ix = whoosh_index.open_dir(str(current_dir(root)))
+    with ix.searcher() as searcher:
+        sources = {f["id"]: f["meta"]["source"] for f in searcher.all_stored_fields()}
+    ix.close()
+    assert sources == {"wires/a": "Wire Service", "wires/b": "Wire Service"}
+
+
+def test_cli_turns_an_os_error_into_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = CliRunner().invoke(main, ["rebuild-index", str(SEEDS), "--index-dir", str(tmp_path / "file" / "ix")])
+    assert result.exit_code == 1
+    assert result.output == f"Error: rebuild failed: Not a directory ({tmp_path / 'file' / 'ix'})\n"
+
+
+def test_cli_turns_an_unexpected_error_into_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the writer fell over")
+
+    monkeypatch.setattr("newsearch.cli.update", broken)
+    result = CliRunner().invoke(main, ["rebuild-index", "--update", "--index-dir", str(tmp_path / "ix")])
+    assert result.exit_code == 1
+    assert result.output == "Error: update failed: unexpected RuntimeError: the writer fell over\n"
