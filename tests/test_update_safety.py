@@ -446,3 +446,18 @@ def test_cli_turns_an_unexpected_error_into_one_line(tmp_path: Path, monkeypatch
     result = CliRunner().invoke(main, ["rebuild-index", "--update", "--index-dir", str(tmp_path / "ix")])
     assert result.exit_code == 1
     assert result.output == "Error: update failed: unexpected RuntimeError: the writer fell over\n"
+
+
+def test_an_update_never_changes_the_generation_servers_are_reading(tmp_path: Path) -> None:
+    src = articles(tmp_path / "in", {f"n{i}": f"Story number {i} about ports." for i in range(30)})
+    root = tmp_path / "ix"
+    rebuild([src], root, workers=1)
+    live = current_dir(root)
+    before = snapshot(live)
+    (src / "n3.txt").unlink()
+    articles(src, {"n4": "Story number 4, revised.", "new": "A new story about ports."})
+    stats = update([src], root, workers=1)
+    assert (stats.indexed, stats.updated, stats.removed) == (1, 1, 1)
+    assert current_dir(root) != live
+    assert snapshot(live) == before  # hard-linked segments, never written in place
+    assert len(index_ids(root)) == 30
