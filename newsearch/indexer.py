@@ -23,7 +23,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import whoosh
 from whoosh import index as whoosh_index
@@ -420,8 +420,8 @@ def _build_into(folder: Path, roots: list[Path], manifest: Manifest, workers: in
     writer = ix.writer(procs=writer_procs, multisegment=True, batchsize=256, limitmb=192, compound=False)
     probes = _Probes()
     try:
-        for doc in _documents(_inputs(roots, manifest, stats), manifest.files, workers, progress,
-                              stats):
+        inputs = _inputs(roots, manifest, stats)
+        for doc in _documents(inputs, manifest.files, workers, progress, stats):
             _write(writer, doc, stats, update=False)
             probes.add(doc)
             stats.indexed += 1
@@ -466,6 +466,32 @@ def update(paths: list[Path] | None, root: Path, *, workers: int = 2, progress: 
         return stats
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What an update has to do, from the walk of its paths and the manifest."""
+
+    changed: list[InputFile]  # new files and files to read again
+    vanished: list[str]  # files under the update's paths that are gone
+    owners: dict[str, str]  # ids kept as they are -> the file that holds them
+    previous: set[str]  # ids of the changed and vanished files before this update
+
+    @property
+    def reread(self) -> set[str]:
+        """The files read again."""
+        return {str(i.path) for i in self.changed}
+
+
+def _plan(manifest: Manifest, roots: list[Path], stats: BuildStats) -> _Plan:
+    inputs = _inputs(roots, manifest, stats)
+    seen = {str(i.path) for i in inputs}
+    vanished = [name for name in manifest.files if covered(name, map(str, roots)) and name not in seen]
+    changed = [i for i in inputs if not _unchanged(manifest, i, stats)]
+    dropped = {str(i.path) for i in changed} | set(vanished)
+    owners = {i: name for name, e in manifest.files.items() if name not in dropped for i in e.ids}
+    previous = {i for name in dropped if name in manifest.files for i in manifest.files[name].ids}
+    return _Plan(changed, vanished, owners, previous)
+
+
 def _update_into(folder: Path, manifest: Manifest, roots: list[Path], workers: int, progress: Progress | None,
                  stats: BuildStats) -> set[str]:
     """Write the changes into the generation copy in ``folder``, verify it and update ``manifest``;
@@ -473,20 +499,14 @@ def _update_into(folder: Path, manifest: Manifest, roots: list[Path], workers: i
     ix = open_generation(folder)
     try:
         before, known = ix.doc_count(), live_id_hashes(ix)
-        inputs = _inputs(roots, manifest, stats)
-        seen = {str(i.path) for i in inputs}
-        vanished = [name for name in manifest.files if covered(name, map(str, roots)) and name not in seen]
-        changed = [i for i in inputs if not _unchanged(manifest, i, stats)]
-        reread = {str(i.path) for i in changed}
-        dropped = reread | set(vanished)
-        owners = {i: name for name, e in manifest.files.items() if name not in dropped for i in e.ids}
-        previous = {i for name in dropped if name in manifest.files for i in manifest.files[name].ids}
+        plan = _plan(manifest, roots, stats)
         fresh: dict[str, FileEntry] = {}
         writer = ix.writer(limitmb=128, compound=False)
         try:
-            probes = _apply_changes(writer, changed, known, fresh, owners, workers, progress, stats)
-            gone = sorted(i for i in previous - {i for e in fresh.values() for i in e.ids} if i in known)
-            for doc_id in gone:
+            probes = _apply_changes(writer, plan.changed, known, fresh, plan.owners, workers, progress, stats)
+            still_there = {i for entry in fresh.values() for i in entry.ids}
+            stats.removed_ids = sorted(i for i in plan.previous - still_there if i in known)
+            for doc_id in stats.removed_ids:
                 writer.delete_by_term("id", doc_id)
             _commit(writer, stats)
         except BaseException:
@@ -494,12 +514,12 @@ def _update_into(folder: Path, manifest: Manifest, roots: list[Path], workers: i
             raise
     finally:
         ix.close()
-    stats.removed, stats.removed_ids = len(gone), gone
+    stats.removed = len(stats.removed_ids)
     verify_generation(folder, before + stats.indexed - stats.removed, probes)
-    for name in vanished:
+    for name in plan.vanished:
         del manifest.files[name]
     manifest.files.update(fresh)
-    return reread
+    return plan.reread
 
 
 def _unchanged(manifest: Manifest, item: InputFile, stats: BuildStats) -> bool:
@@ -580,7 +600,7 @@ def _write_root_rejects(root: Path, rejects: list[RejectLine]) -> None:
         write_rejects(root / REJECTS, rejects)
 
 
-def _raise_failure(kind: str, exc: BaseException, state: str) -> None:
+def _raise_failure(kind: str, exc: BaseException, state: str) -> NoReturn:
     """Re-raise a failed run's error as one line naming the cause and the state of the index."""
     if isinstance(exc, VerificationFailed):
         raise IndexerError(f"{kind} failed: {exc}; {state}") from exc
