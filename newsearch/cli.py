@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -19,7 +20,7 @@ DEFAULT_INPUT = Path("seeds")
 class ProgressBar:
     """A one-line progress bar with articles/s and time left, drawn only on a terminal."""
 
-    def __init__(self, stream: object = None) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.started = time.perf_counter()
         self.last = 0.0
@@ -33,12 +34,12 @@ class ProgressBar:
         fraction = min(read.done / read.total, 1.0)
         left = elapsed * (1 - fraction) / fraction if fraction > 0.001 else 0
         bar = "#" * int(fraction * 30)
-        self.stream.write(f"\r[{bar:<30}] {fraction:4.0%} {done:,} articles {done / max(elapsed, 1e-9):,.0f}/s "  # type: ignore[attr-defined]
+        self.stream.write(f"\r[{bar:<30}] {fraction:4.0%} {done:,} articles {done / max(elapsed, 1e-9):,.0f}/s "
                           f"{int(left) // 60}:{int(left) % 60:02d} left ")
-        self.stream.flush()  # type: ignore[attr-defined]
+        self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\r" + " " * 79 + "\r")  # type: ignore[attr-defined]
+        self.stream.write("\r" + " " * 79 + "\r")
 
 
 def _default_sources(values: tuple[str, ...]) -> dict[Path, str]:

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple, NoReturn
 
 import whoosh
 from whoosh import index as whoosh_index
-from whoosh.writing import SegmentWriter
+from whoosh.writing import IndexWriter
 
 from .documents import (
     Document,
@@ -232,8 +232,12 @@ def _budget() -> Iterator[Callable[[float], None]]:
         yield lambda seconds: None
         return
     previous = signal.signal(signal.SIGPROF, _over_budget)
+
+    def alarm(seconds: float) -> None:
+        signal.setitimer(signal.ITIMER_PROF, seconds)
+
     try:
-        yield lambda seconds: signal.setitimer(signal.ITIMER_PROF, seconds)
+        yield alarm
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
@@ -365,7 +369,7 @@ class _Probes:
         return self.first + ([self.last] if self.last else [])
 
 
-def _write(writer: SegmentWriter, doc: Prepared, stats: BuildStats, update: bool) -> None:
+def _write(writer: IndexWriter, doc: Prepared, stats: BuildStats, update: bool) -> None:
     t0 = time.perf_counter()
     if update:
         writer.update_document(**doc.fields)
@@ -376,7 +380,7 @@ def _write(writer: SegmentWriter, doc: Prepared, stats: BuildStats, update: bool
         stats.undated += 1
 
 
-def _commit(writer: SegmentWriter, stats: BuildStats) -> None:
+def _commit(writer: IndexWriter, stats: BuildStats) -> None:
     t0 = time.perf_counter()
     writer.commit()
     stats.write_seconds += time.perf_counter() - t0
@@ -534,7 +538,7 @@ def _unchanged(manifest: Manifest, item: InputFile, stats: BuildStats) -> bool:
     return True
 
 
-def _apply_changes(writer: SegmentWriter, changed: list[InputFile], known: dict[str, str],
+def _apply_changes(writer: IndexWriter, changed: list[InputFile], known: dict[str, str],
                    fresh: dict[str, FileEntry], owners: dict[str, str], workers: int, progress: Progress | None,
                    stats: BuildStats) -> list[Probe]:
     """Write new and changed documents; documents whose content the index already holds are left as they are."""

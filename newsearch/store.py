@@ -34,6 +34,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.query import And, Term
+from whoosh.reading import IndexReader, SegmentReader
 
 CURRENT = "current"
 LOCK = ".lock"
@@ -315,12 +316,18 @@ def live_id_hashes(ix: whoosh_index.Index) -> dict[str, str]:
     known: dict[str, str] = {}
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
-            suspect = {leaf.stored_fields(d)["id"] for d in leaf.deleted_docs_set} if leaf.has_deletions() else set()
+            suspect = {leaf.stored_fields(d)["id"] for d in _deleted(leaf)} if leaf.has_deletions() else set()
             for term in leaf.lexicon("idhash"):
                 doc_id, _, content_hash = term.decode("utf-8").partition("\x1f")
                 if doc_id not in suspect or leaf.postings("idhash", term).is_active():
                     known[doc_id] = content_hash
     return known
+
+
+def _deleted(leaf: IndexReader) -> Iterable[int]:
+    if isinstance(leaf, SegmentReader):
+        return leaf.deleted_docs_set
+    return [d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)]
 
 
 # --- the lock ----------------------------------------------------------------------
