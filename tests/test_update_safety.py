@@ -461,3 +461,16 @@ def test_an_update_never_changes_the_generation_servers_are_reading(tmp_path: Pa
     assert current_dir(root) != live
     assert snapshot(live) == before  # hard-linked segments, never written in place
     assert len(index_ids(root)) == 30
+
+
+def test_rejects_outside_an_updated_folder_are_kept(tmp_path: Path) -> None:
+    one = articles(tmp_path / "one", {"a": "Alpha story."})
+    two = articles(tmp_path / "two", {"b": "Beta story."})
+    for folder in (one, two):
+        (folder / "empty.txt").write_text("\n", encoding="utf-8")
+    root = tmp_path / "ix"
+    rebuild([one, two], root, workers=1)
+    (one / "empty.txt").unlink()
+    update([one], root, workers=1)
+    assert (root / "rejects.tsv").read_text(encoding="utf-8").splitlines() == [
+        "origin\treason", f"{two / 'empty.txt'}\tempty file"]
