@@ -488,12 +488,26 @@ class _Plan:
 def _plan(manifest: Manifest, roots: list[Path], stats: BuildStats) -> _Plan:
     inputs = _inputs(roots, manifest, stats)
     seen = {str(i.path) for i in inputs}
+    _refuse_emptied(roots, seen, manifest)
     vanished = [name for name in manifest.files if covered(name, map(str, roots)) and name not in seen]
     changed = [i for i in inputs if not _unchanged(manifest, i, stats)]
     dropped = {str(i.path) for i in changed} | set(vanished)
     owners = {i: name for name, e in manifest.files.items() if name not in dropped for i in e.ids}
     previous = {i for name in dropped if name in manifest.files for i in manifest.files[name].ids}
     return _Plan(changed, vanished, owners, previous)
+
+
+def _refuse_emptied(roots: list[Path], seen: set[str], manifest: Manifest) -> None:
+    """Refuse to empty a whole input root (an unmounted disk looks like an empty folder): removing
+    everything that came from a root takes a rebuild without it."""
+    for root in roots:
+        if any(covered(name, [str(root)]) for name in seen):
+            continue
+        held = sum(len(e.ids) for name, e in manifest.files.items() if covered(name, [str(root)]))
+        if held:
+            articles = f"{held:,} indexed article{'s' if held > 1 else ''}"
+            raise InputPathError(f"input {root} has no files now, but {articles} came from it; "
+                                 "nothing was changed (to remove them all, rebuild without it)")
 
 
 def _update_into(folder: Path, manifest: Manifest, roots: list[Path], workers: int, progress: Progress | None,

@@ -87,16 +87,33 @@ def test_a_dangling_link_as_input_is_refused(tmp_path: Path) -> None:
     assert index_ids(root) == {"a"}
 
 
+@pytest.mark.parametrize("given", [["two"], []])
+def test_an_update_that_would_empty_a_whole_input_folder_is_refused(tmp_path: Path, given: list[str]) -> None:
+    one = articles(tmp_path / "one", {"a": "Alpha story."})
+    two = articles(tmp_path / "two", {"b": "Beta story.", "c": "Gamma story."})
+    root = tmp_path / "ix"
+    rebuild([one, two], root, workers=1)
+    before = snapshot(root)
+    for name in ("b", "c"):
+        (two / f"{name}.txt").unlink()
+    result = CliRunner().invoke(main, ["rebuild-index", *[str(tmp_path / g) for g in given], "--update",
+                                       "--index-dir", str(root), "--workers", "1"])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: input {two} has no files now, but 2 indexed articles came from it; "
+                             "nothing was changed (to remove them all, rebuild without it)\n")
+    assert snapshot(root) == before
+
+
 def test_update_without_paths_reads_the_roots_the_index_was_built_from(tmp_path: Path) -> None:
     one = articles(tmp_path / "one", {"a": "Alpha story."})
-    two = articles(tmp_path / "two", {"b": "Beta story."})
+    two = articles(tmp_path / "two", {"b": "Beta story.", "d": "Delta story."})
     root = tmp_path / "ix"
     rebuild([one, two], root, workers=1)
     (two / "b.txt").unlink()
     articles(one, {"c": "Gamma story."})
     stats = update(None, root, workers=1)
     assert (stats.indexed, stats.removed, stats.removed_ids) == (1, 1, ["b"])
-    assert index_ids(root) == {"a", "c"}
+    assert index_ids(root) == {"a", "c", "d"}
     assert read_manifest(current_dir(root)).roots == [str(one), str(two)]
 
 
@@ -116,16 +133,16 @@ def test_a_file_removed_by_one_update_and_restored_for_the_next_is_indexed_again
 
 def test_an_update_of_one_folder_removes_nothing_outside_it(tmp_path: Path) -> None:
     one = articles(tmp_path / "one", {"a": "Alpha story.", "b": "Beta story."})
-    two = articles(tmp_path / "two", {"c": "Gamma story."})
+    two = articles(tmp_path / "two", {"c": "Gamma story.", "d": "Delta story."})
     root = tmp_path / "ix"
     rebuild([one, two], root, workers=1)
     (one / "b.txt").unlink()
     (two / "c.txt").unlink()
     stats = update([one], root, workers=1)
     assert stats.removed_ids == ["b"]
-    assert index_ids(root) == {"a", "c"}  # two/ was not given: what it held stays until it is updated
+    assert index_ids(root) == {"a", "c", "d"}  # two/ was not given: what it held stays until it is updated
     assert update([two], root, workers=1).removed_ids == ["c"]
-    assert index_ids(root) == {"a"}
+    assert index_ids(root) == {"a", "d"}
 
 
 def test_an_update_with_a_new_folder_adds_it_to_the_roots(tmp_path: Path) -> None:

@@ -84,16 +84,25 @@ class UpdateMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model is not None)
     @rule()
     def update_all(self) -> None:
+        if self.model and not self.disk:  # emptying every input root is refused
+            with pytest.raises(InputPathError, match="has no files now"):
+                update(None, self.root, workers=1)
+            return
         update(None, self.root, workers=1)
         self.model = self._tokens(self.disk)
 
     @precondition(lambda self: self.model is not None)
     @rule(folder=st.sampled_from(FOLDERS))
     def update_one_folder(self, folder: str) -> None:
-        update([self.src / folder], self.root, workers=1)
         assert self.model is not None
+        inside = {k: v for k, v in self.disk.items() if k.startswith(folder + "/")}
         outside = {k: v for k, v in self.model.items() if not k.startswith(folder + "/")}
-        self.model = outside | self._tokens({k: v for k, v in self.disk.items() if k.startswith(folder + "/")})
+        if not inside and len(outside) < len(self.model):
+            with pytest.raises(InputPathError, match="has no files now"):
+                update([self.src / folder], self.root, workers=1)
+            return
+        update([self.src / folder], self.root, workers=1)
+        self.model = outside | self._tokens(inside)
 
     @precondition(lambda self: self.model is not None)
     @rule()
