@@ -6,12 +6,13 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from .config import default_index_dir
 from .documents import ReadProgress
-from .indexer import BuildStats, IndexerError, rebuild, update
+from .indexer import BuildStats, InputPathError, StoreError, rebuild, update
 
 DEFAULT_INPUT = Path("seeds")
 
@@ -19,7 +20,7 @@ DEFAULT_INPUT = Path("seeds")
 class ProgressBar:
     """A one-line progress bar with articles/s and time left, drawn only on a terminal."""
 
-    def __init__(self, stream: object = None) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.started = time.perf_counter()
         self.last = 0.0
@@ -33,12 +34,12 @@ class ProgressBar:
         fraction = min(read.done / read.total, 1.0)
         left = elapsed * (1 - fraction) / fraction if fraction > 0.001 else 0
         bar = "#" * int(fraction * 30)
-        self.stream.write(f"\r[{bar:<30}] {fraction:4.0%} {done:,} articles {done / max(elapsed, 1e-9):,.0f}/s "  # type: ignore[attr-defined]
+        self.stream.write(f"\r[{bar:<30}] {fraction:4.0%} {done:,} articles {done / max(elapsed, 1e-9):,.0f}/s "
                           f"{int(left) // 60}:{int(left) % 60:02d} left ")
-        self.stream.flush()  # type: ignore[attr-defined]
+        self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\r" + " " * 79 + "\r")  # type: ignore[attr-defined]
+        self.stream.write("\r" + " " * 79 + "\r")
 
 
 def _default_sources(values: tuple[str, ...]) -> dict[Path, str]:
@@ -52,12 +53,19 @@ def _default_sources(values: tuple[str, ...]) -> dict[Path, str]:
     return out
 
 
+class UsageFailure(click.ClickException):
+    """A command that cannot run as given (exit status 2), said in one line."""
+
+    exit_code = 2
+
+
 @click.command("rebuild-index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--index-dir", type=click.Path(path_type=Path), default=None,
               help="Where the index lives [default: $NEWSEARCH_INDEX_DIR or index/].")
 @click.option("--update", "incremental", is_flag=True,
-              help="Add new and changed documents and remove vanished ones instead of rebuilding.")
+              help="Add new and changed documents, and remove those of files vanished from under PATHS "
+                   "[default PATHS: the ones the index was built from].")
 @click.option("--workers", type=click.IntRange(1, 64), default=os.cpu_count() or 2, show_default=True,
               help="Processes that parse and extract entities.")
 @click.option("--default-source", "default_source", multiple=True, metavar="FOLDER=NAME",
@@ -72,21 +80,39 @@ def rebuild_index_command(paths: tuple[Path, ...], index_dir: Path | None, incre
         newsearch rebuild-index seeds/ --index-dir index/
     """
     root = index_dir or default_index_dir()
-    inputs = list(paths) or [DEFAULT_INPUT]
+    sources = _default_sources(default_source)
     bar = ProgressBar() if sys.stderr.isatty() else None
-    run = update if incremental else rebuild
+    kind = "update" if incremental else "rebuild"
     try:
-        stats = run(inputs, root, workers=workers, progress=bar, default_sources=_default_sources(default_source))
-    except IndexerError as exc:
+        if incremental:
+            stats = update(list(paths) or None, root, workers=workers, progress=bar, default_sources=sources,
+                           warn=_warn)
+        else:
+            stats = rebuild(list(paths) or [DEFAULT_INPUT], root, workers=workers, progress=bar,
+                            default_sources=sources, warn=_warn)
+    except InputPathError as exc:
+        raise UsageFailure(str(exc)) from exc
+    except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise click.ClickException(f"{kind} failed: {exc.strerror or exc}{where}") from exc
+    except Exception as exc:  # a bug: still one line, naming the exception, rather than a traceback
+        raise click.ClickException(f"{kind} failed: unexpected {type(exc).__name__}: {exc}") from exc
     finally:
         if bar:
             bar.close()
     _report(stats, root)
 
 
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
 def _report(stats: BuildStats, root: Path) -> None:
     click.echo(stats.summary())
+    if stats.removed_ids:
+        click.echo(stats.removals())
     click.echo(f"time: read+parse {stats.read_parse_seconds:.1f}s, entities {stats.entity_seconds:.1f}s "
                f"(CPU, over all workers), index write {stats.write_seconds:.1f}s; "
                f"peak memory {stats.peak_memory_mb:,.0f} MB")

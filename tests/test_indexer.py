@@ -10,9 +10,10 @@ from click.testing import CliRunner
 from whoosh import index as whoosh_index
 
 from newsearch.cli import main
-from newsearch.indexer import IndexBusy, IndexerError, _Lock, current_dir, rebuild, update
+from newsearch.indexer import IndexBusy, IndexerError, current_dir, rebuild, update
 from newsearch.results import SearchRequest
 from newsearch.search import SearchEngine
+from newsearch.store import Lock
 
 from .conftest import SEEDS
 
@@ -75,7 +76,7 @@ def test_searcher_opened_before_a_rebuild_keeps_answering(tmp_path: Path) -> Non
 
 def test_a_second_rebuild_while_one_runs_is_refused(tmp_path: Path) -> None:
     root = tmp_path / "ix"
-    with _Lock(root):
+    with Lock(root):
         with pytest.raises(IndexBusy, match=f"another rebuild or update \\(pid {os.getpid()}\\) is running on {root}"):
             rebuild([SEEDS], root, workers=1)
     assert rebuild([SEEDS], root, workers=1).indexed == 2
@@ -127,9 +128,11 @@ def test_cli_rebuild_prints_a_summary(tmp_path: Path) -> None:
 
 
 def test_cli_fails_with_one_line_when_nothing_is_indexed(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["rebuild-index", str(tmp_path / "missing"), "--index-dir", str(tmp_path / "ix")])
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.txt").write_text("\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["rebuild-index", str(tmp_path / "in"), "--index-dir", str(tmp_path / "ix")])
     assert result.exit_code == 1
-    assert result.output == (f"Error: nothing could be indexed from {tmp_path / 'missing'} (1 rejected; "
+    assert result.output == (f"Error: nothing could be indexed from {tmp_path / 'in'} (1 rejected; "
                              f"see {tmp_path / 'ix' / 'rejects.tsv'})\n")
 
 
