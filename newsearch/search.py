@@ -33,7 +33,7 @@ from .executor import Evaluator, top
 from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
 from .generation import GenerationCache
 from .highlight import Terms, highlight_all, snippets
-from .indexer import IndexMissing, build_info, current_dir, open_current
+from .store import IndexMissing, build_info, current_dir, open_current
 from .querylang import ParsedQuery
 from .results import (
     FACET_SEARCH_SIZE,
