@@ -83,6 +83,8 @@ _NOT_NAMES = _word_set("monday tuesday wednesday thursday friday saturday sunday
 # Words that make a byline part an outlet even without "The": not Daily, Post or Times, which are surnames too.
 _BYLINE_MEDIA_RE = re.compile(r"\b(?:Agency|News|Press|Reuters|AP|AFP|Xinhua|BBC|CNN|Bloomberg|TV|Television|Radio|"
                               r"Network|Wire|Media|Newspaper|Magazine|Broadcasting)\b")
+_MEDIA_END_RE = re.compile(r"\b(?:Agency|News|Press|Times|Post|Journal|Gazette|Herald|Tribune|Telegraph|Monitor|"
+                           r"Daily|Network|Radio|Television|TV|Wire|Media|Star|Chronicle|Observer|Standard)$")
 _BARE_DATE_HEADER_RE = re.compile(r"^[ \t]*(?:date|published)[ \t]{1,10}(?=\d{4}-\d{2}-\d{2})", re.I)
 _CAPTION_RE = re.compile(
     r"(?:[/|][ \t]{0,5}(?:Photo|Image|Picture|Video)s?[ \t]{0,5}:|^[ \t]*(?:Photo|Image|Picture|File photo)"
@@ -264,11 +266,17 @@ def _segments(text: str) -> list[str]:
 
 
 def _outlet_segment(text: str, layout: Layout) -> bool:
+    """A bare outlet name on a header line: a known outlet, or once the headline is read, a short
+    name ending in a media word ('Gulf News'); a title-case headline ('Apple Unveils New TV') is not one."""
     bare = text.strip("()[] ")
-    if len(bare) <= 40 and is_outlet(bare):
-        layout.source_line = layout.source_line or bare
-        return True
-    return False
+    if len(bare) > 40 or not is_outlet(bare):
+        return False
+    words = bare.split()
+    if source_key(bare) not in KNOWN_OUTLETS and not (
+            (layout.title or words[0].lower() == "the") and len(words) <= 4 and _MEDIA_END_RE.search(bare)):
+        return False
+    layout.source_line = layout.source_line or bare
+    return True
 
 
 def _field_line(text: str, layout: Layout, in_header: bool) -> bool:

@@ -142,6 +142,10 @@ LAYOUTS = {
         "Monsoon arrives early in Kerala\nNEW DELHI, May 30 (PTI): The monsoon reached Kerala on Thursday.\n",
         dict(title="Monsoon arrives early in Kerala", source="Press Trust of India",
              dateline="NEW DELHI, May 30 (PTI):", body="The monsoon reached Kerala on Thursday.")),
+    "title-case headline with a media word, then an outlet line": (
+        "Apple Unveils New TV Service\nBy Jane Doe\nGulf News\n26 March 2024\n\nApple unveiled a service.\n",
+        dict(title="Apple Unveils New TV Service", author="Jane Doe", source="Gulf News", published=at(2024, 3, 26),
+             body="Apple unveiled a service.")),
     "no header at all": (
         "Prices rose on Monday as traders returned.\n\nMore followed.\n",
         dict(title="Prices rose on Monday as traders returned", published=None, author="",
