@@ -83,6 +83,7 @@ _NOT_NAMES = _word_set("monday tuesday wednesday thursday friday saturday sunday
 # Words that make a byline part an outlet even without "The": not Daily, Post or Times, which are surnames too.
 _BYLINE_MEDIA_RE = re.compile(r"\b(?:Agency|News|Press|Reuters|AP|AFP|Xinhua|BBC|CNN|Bloomberg|TV|Television|Radio|"
                               r"Network|Wire|Media|Newspaper|Magazine|Broadcasting)\b")
+_DASH_LABEL_RE = re.compile(r"[ ][-–—]+(?=[A-Z])")
 _MEDIA_END_RE = re.compile(r"\b(?:Agency|News|Press|Times|Post|Journal|Gazette|Herald|Tribune|Telegraph|Monitor|"
                            r"Daily|Network|Radio|Television|TV|Wire|Media|Star|Chronicle|Observer|Standard)$")
 _BARE_DATE_HEADER_RE = re.compile(r"^[ \t]*(?:date|published)[ \t]{1,10}(?=\d{4}-\d{2}-\d{2})", re.I)
@@ -438,7 +439,7 @@ def _byline_parts(text: str) -> list[str]:
     for sep in (" and ", " And ", " AND ", " & ", "; ", " | ", " / ", " with ", " With ", " WITH ", " - ",
                 " – ", " — ", " for ", " For ", " FOR ", " of ", " Of "):
         text = text.replace(sep, ",")
-    text = text.replace("(", ",").replace(")", ",")
+    text = _DASH_LABEL_RE.sub(",", text.replace("(", ",").replace(")", ","))  # "Jane Doe -Analysis"
     parts = []
     for part in text.split(","):
         part = part.strip(" :")
@@ -476,11 +477,13 @@ def _name(part: str, single_names: bool) -> str | None:
     words = part.split()
     if not words or len(words) > 6 or (len(words) < 2 and not single_names):
         return None
-    for word in words:
+    for position, word in enumerate(words):
         low = word.lower()
         if low in _NOT_NAMES or any(c.isdigit() for c in word):
             return None
-        if not (word[0].isupper() or low in _NAME_PARTICLES or low.startswith(("al-", "el-", "d'", "o'"))):
+        inner_particle = 0 < position < len(words) - 1 and len(word) <= 4 and word.isalpha()  # "Erik dela Cruz"
+        if not (word[0].isupper() or low in _NAME_PARTICLES or inner_particle
+                or low.startswith(("al-", "el-", "d'", "o'"))):
             return None
     if part.isupper() and len(part) > 3:
         return " ".join(_title_case(w) for w in words)
