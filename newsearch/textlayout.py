@@ -217,9 +217,7 @@ def _header_line(line: str, layout: Layout, in_header: bool, markers: bool = Tru
     In the header (``in_header``) a date line may lack a year and a byline may be one name; in the
     body's first lines the tests are stricter. ``markers`` allows lines such as 'FOR IMMEDIATE RELEASE'
     or a bare outlet name (not in a JSON record's body, where a line may be a company's name)."""
-    if len(line) > MAX_HEADER_LINE * 2:
-        return False
-    text = undecorated(line)
+    text = undecorated(line)  # linear; the patterns below then only ever see a short line
     if len(text) > MAX_HEADER_LINE:
         return False
     if not text:
@@ -520,8 +518,6 @@ def _drop_boilerplate(lines: list[str], layout: Layout) -> list[str]:
 
 
 def _is_boilerplate(line: str, early: bool, layout: Layout) -> bool:
-    if len(line) > MAX_BOILERPLATE_LINE * 2:
-        return False
     stripped = " ".join(line.split())
     if len(stripped) > MAX_BOILERPLATE_LINE:
         return False
