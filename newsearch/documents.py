@@ -47,7 +47,7 @@ MAX_DECOMPRESSED_BYTES = 2 * 1024**3
 MAX_COMPRESSION_RATIO = 100
 RATIO_CHECK_FROM = 4 * 1024**2  # a small file may compress better than 100:1 and cannot hurt
 MAX_REJECTS_PER_FILE = 1_000
-COMPRESSED: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {  # each opened in a with-block by the caller
+COMPRESSED: dict[str, Callable[[IO[bytes]], Any]] = {  # each opened in a with-block by the caller
     ".gz": lambda f: gzip.GzipFile(fileobj=f, mode="rb"),
     ".xz": lambda f: lzma.LZMAFile(f, "rb"),  # noqa: SIM115
     ".bz2": lambda f: bz2.BZ2File(f, "rb"),  # noqa: SIM115

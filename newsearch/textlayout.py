@@ -83,6 +83,9 @@ _NOT_NAMES = _word_set("monday tuesday wednesday thursday friday saturday sunday
 # Words that make a byline part an outlet even without "The": not Daily, Post or Times, which are surnames too.
 _BYLINE_MEDIA_RE = re.compile(r"\b(?:Agency|News|Press|Reuters|AP|AFP|Xinhua|BBC|CNN|Bloomberg|TV|Television|Radio|"
                               r"Network|Wire|Media|Newspaper|Magazine|Broadcasting)\b")
+_DASH_LABEL_RE = re.compile(r"[ ][-–—]+(?=[A-Z])")
+_MEDIA_END_RE = re.compile(r"\b(?:Agency|News|Press|Times|Post|Journal|Gazette|Herald|Tribune|Telegraph|Monitor|"
+                           r"Daily|Network|Radio|Television|TV|Wire|Media|Star|Chronicle|Observer|Standard)$")
 _BARE_DATE_HEADER_RE = re.compile(r"^[ \t]*(?:date|published)[ \t]{1,10}(?=\d{4}-\d{2}-\d{2})", re.I)
 _CAPTION_RE = re.compile(
     r"(?:[/|][ \t]{0,5}(?:Photo|Image|Picture|Video)s?[ \t]{0,5}:|^[ \t]*(?:Photo|Image|Picture|File photo)"
@@ -214,9 +217,7 @@ def _header_line(line: str, layout: Layout, in_header: bool, markers: bool = Tru
     In the header (``in_header``) a date line may lack a year and a byline may be one name; in the
     body's first lines the tests are stricter. ``markers`` allows lines such as 'FOR IMMEDIATE RELEASE'
     or a bare outlet name (not in a JSON record's body, where a line may be a company's name)."""
-    if len(line) > MAX_HEADER_LINE * 2:
-        return False
-    text = undecorated(line)
+    text = undecorated(line)  # linear; the patterns below then only ever see a short line
     if len(text) > MAX_HEADER_LINE:
         return False
     if not text:
@@ -264,11 +265,17 @@ def _segments(text: str) -> list[str]:
 
 
 def _outlet_segment(text: str, layout: Layout) -> bool:
+    """A bare outlet name on a header line: a known outlet, or once the headline is read, a short
+    name ending in a media word ('Gulf News'); a title-case headline ('Apple Unveils New TV') is not one."""
     bare = text.strip("()[] ")
-    if len(bare) <= 40 and is_outlet(bare):
-        layout.source_line = layout.source_line or bare
-        return True
-    return False
+    if len(bare) > 40 or not is_outlet(bare):
+        return False
+    words = bare.split()
+    if source_key(bare) not in KNOWN_OUTLETS and not (
+            (layout.title or words[0].lower() == "the") and len(words) <= 4 and _MEDIA_END_RE.search(bare)):
+        return False
+    layout.source_line = layout.source_line or bare
+    return True
 
 
 def _field_line(text: str, layout: Layout, in_header: bool) -> bool:
@@ -430,7 +437,7 @@ def _byline_parts(text: str) -> list[str]:
     for sep in (" and ", " And ", " AND ", " & ", "; ", " | ", " / ", " with ", " With ", " WITH ", " - ",
                 " – ", " — ", " for ", " For ", " FOR ", " of ", " Of "):
         text = text.replace(sep, ",")
-    text = text.replace("(", ",").replace(")", ",")
+    text = _DASH_LABEL_RE.sub(",", text.replace("(", ",").replace(")", ","))  # "Jane Doe -Analysis"
     parts = []
     for part in text.split(","):
         part = part.strip(" :")
@@ -468,11 +475,13 @@ def _name(part: str, single_names: bool) -> str | None:
     words = part.split()
     if not words or len(words) > 6 or (len(words) < 2 and not single_names):
         return None
-    for word in words:
+    for position, word in enumerate(words):
         low = word.lower()
         if low in _NOT_NAMES or any(c.isdigit() for c in word):
             return None
-        if not (word[0].isupper() or low in _NAME_PARTICLES or low.startswith(("al-", "el-", "d'", "o'"))):
+        inner_particle = 0 < position < len(words) - 1 and len(word) <= 4 and word.isalpha()  # "Erik dela Cruz"
+        if not (word[0].isupper() or low in _NAME_PARTICLES or inner_particle
+                or low.startswith(("al-", "el-", "d'", "o'"))):
             return None
     if part.isupper() and len(part) > 3:
         return " ".join(_title_case(w) for w in words)
@@ -509,8 +518,6 @@ def _drop_boilerplate(lines: list[str], layout: Layout) -> list[str]:
 
 
 def _is_boilerplate(line: str, early: bool, layout: Layout) -> bool:
-    if len(line) > MAX_BOILERPLATE_LINE * 2:
-        return False
     stripped = " ".join(line.split())
     if len(stripped) > MAX_BOILERPLATE_LINE:
         return False

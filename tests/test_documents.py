@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
 import lzma
@@ -9,7 +10,20 @@ from pathlib import Path
 import pytest
 
 from newsearch.dates import BadDate, parse_date
-from newsearch.documents import DocumentError, Raw, Rejected, iter_raw, parse_raw, with_entities
+from newsearch.documents import (
+    PARSERS,
+    READERS,
+    Document,
+    DocumentError,
+    InputFile,
+    Raw,
+    ReadProgress,
+    Rejected,
+    iter_raw,
+    parse_raw,
+    read_whole,
+    with_entities,
+)
 from newsearch.entities import default_extractor
 from newsearch.sources import canonical_source
 
@@ -95,7 +109,8 @@ def test_markdown_with_python_markdown_meta(tmp_path: Path) -> None:
     assert doc.body == "Body text here."  # the metadata title wins; the heading is taken as the headline
 
 
-@pytest.mark.parametrize("opener,suffix", [(open, ".jsonl"), (gzip.open, ".jsonl.gz"), (lzma.open, ".jsonl.xz")])
+@pytest.mark.parametrize("opener,suffix", [(open, ".jsonl"), (gzip.open, ".jsonl.gz"), (lzma.open, ".jsonl.xz"),
+                                           (bz2.open, ".jsonl.bz2")])
 def test_json_lines_any_compression_and_common_field_names(tmp_path: Path, opener, suffix: str) -> None:
     records = [
         {"id": "r1", "headline": "A", "text": "Body one.", "published_at": "2024-01-02T03:04:05Z", "publisher": "AP"},
@@ -226,3 +241,20 @@ def test_unusable_dates_are_refused_never_guessed(value: object) -> None:
 ])
 def test_canonical_sources(name: str, canonical: str) -> None:
     assert canonical_source(name) == canonical
+
+
+def test_a_format_is_one_reader_in_the_suffix_table_and_one_parser(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """How the HTML, feed and WARC readers plug in: READERS[suffix] and PARSERS[fmt]."""
+    def read_shouting(item: InputFile, progress: ReadProgress | None = None):
+        yield read_whole(item, "shout")
+
+    def parse_shouting(raw: Raw) -> Document:
+        return parse_raw(Raw(raw.origin, "text", raw.payload.lower(), raw.fallback_id))  # type: ignore[union-attr]
+
+    monkeypatch.setitem(READERS, ".shout", read_shouting)
+    monkeypatch.setitem(PARSERS, "shout", parse_shouting)
+    write(tmp_path / "a.shout.gz", gzip.compress(b"PRICES ROSE ON MONDAY.\n"))
+    [raw] = list(iter_raw([tmp_path]))
+    assert (raw.fmt, raw.fallback_id) == ("shout", "a")
+    assert parse_raw(raw).body == "prices rose on monday."

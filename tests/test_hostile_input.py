@@ -318,3 +318,9 @@ for item in iter_files([Path({str(base / 'in')!r})]):
         "ok.txt",
         repr(Rejected(str(base / "in" / "secret.txt"), "unreadable file: permission denied")),
     ]
+
+
+def test_the_source_line_of_160000_spaces_is_still_read_as_a_source(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "source: a" + " " * 160_000 + "b\n\nBody here.\n")
+    [doc], rejects = read_all(tmp_path)
+    assert (doc.source, doc.source_from, doc.body, rejects) == ("a b", "source line", "Body here.", [])

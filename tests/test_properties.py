@@ -70,7 +70,9 @@ def test_lenient_search_never_raises_and_strict_raises_only_query_error(snap: Sn
 # --- plain-text headers: any order, any decoration ------------------------------------------
 
 TITLES = ["Oil prices jump after OPEC cuts output", "Fed holds rates steady", "U.S. jobs growth slows in March",
-          "Markets slide as rate fears return", "Qatar says Gaza truce talks 'ongoing'"]
+          "Markets slide as rate fears return", "Qatar says Gaza truce talks 'ongoing'",
+          "Apple Unveils New TV Service", "Fox News Hires New Anchor", "Tesla Shares Jump After Musk Says Fires Won't"
+          " Lead to Recall", "UPDATE 2-Oil rises 2 pct on supply fears"]
 NAMES = ["Jane Doe", "John Roe", "Ann-Marie O'Neil", "Li Wei", "Yereth Rosen"]
 ZONES = {"EST": -5, "EDT": -4, "GMT": 0, "UTC": 0, "CET": 1, "JST": 9, "": 0}
 DATE_FORMATS = ["{a} {b} {d}, {Y} {I}:{M}{p} {z}", "{d} {B} {Y} {H}:{M} {z}", "{B} {d}, {Y} at {I}:{M} {P} {z}",

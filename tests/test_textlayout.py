@@ -142,6 +142,10 @@ LAYOUTS = {
         "Monsoon arrives early in Kerala\nNEW DELHI, May 30 (PTI): The monsoon reached Kerala on Thursday.\n",
         dict(title="Monsoon arrives early in Kerala", source="Press Trust of India",
              dateline="NEW DELHI, May 30 (PTI):", body="The monsoon reached Kerala on Thursday.")),
+    "title-case headline with a media word, then an outlet line": (
+        "Apple Unveils New TV Service\nBy Jane Doe\nGulf News\n26 March 2024\n\nApple unveiled a service.\n",
+        dict(title="Apple Unveils New TV Service", author="Jane Doe", source="Gulf News", published=at(2024, 3, 26),
+             body="Apple unveiled a service.")),
     "no header at all": (
         "Prices rose on Monday as traders returned.\n\nMore followed.\n",
         dict(title="Prices rose on Monday as traders returned", published=None, author="",
@@ -183,6 +187,9 @@ def test_paragraph_breaks_are_kept_in_the_body() -> None:
     ("By Alberto Alerigi Jr.", (["Alberto Alerigi Jr."], "")),
     ("By Pedro Nicolaci da Costa", (["Pedro Nicolaci da Costa"], "")),
     ("By Matt Daily", (["Matt Daily"], "")),
+    ("By Bill Berkrot and Ransdell Pierson -Analysis", (["Bill Berkrot", "Ransdell Pierson"], "")),
+    ("By Erik dela Cruz and Tim Hepher", (["Erik dela Cruz", "Tim Hepher"], "")),
+    ("By Jean-Pierre Dupont", (["Jean-Pierre Dupont"], "")),
     ("By Chang-Ran Kim , Asia auto correspondent", (["Chang-Ran Kim"], "")),
     ("By Reuters Staff", ([], "Reuters")),
     ("Written by Ann Lee for The Guardian", (["Ann Lee"], "The Guardian")),
