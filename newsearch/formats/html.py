@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import trafilatura
 from dateutil import parser as dateparser
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from ..dates import BadDate, is_date_line, parse_date
@@ -33,6 +34,8 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 MAX_HTML_BYTES = 5_000_000
 MIN_ARTICLE_WORDS = 40
 MIN_ARTICLE_CJK_CHARS = 80
+INDEX_PARAGRAPH_WORDS = 20
+INDEX_HEADLINES = 5
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 _OUTPUT = "%Y-%m-%dT%H:%M:%S%z"
 
@@ -50,7 +53,12 @@ _AD_LABEL_RE = re.compile(
     re.I,
 )
 _DOMAIN_RE = re.compile(r"^[\w-]+(?:\.[\w-]+)+$")
-_BYLINE_RE = re.compile(r"^By\s+[A-Z][^.!?]{0,80}$")
+_BYLINE_RE = re.compile(r"^(?:By|Par|Von|Por|Door|Di|От|Του|Της|Από)\s+[^\W\d_][^.!?]{0,80}$")
+_BYLINE_XPATH = XPath(
+    ".//*[contains(@class, 'byline') or contains(@class, 'Byline') or contains(@class, 'ContributorName')"
+    " or contains(@class, 'author-name') or @rel='author']"
+)
+_NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,4}$")
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                   "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
                   "socialmediaposting", "report", "scholarlyarticle", "techarticle"}
@@ -94,14 +102,14 @@ def read_article(payload: bytes, origin: str, doc_id: str, default_source: str |
         extracted = _extract(tree, url, latest, tables=False)
     title = " ".join(((extracted.title if extracted is not None else "") or "").split())
     body = clean_body(extracted.text if extracted is not None else "", title)
-    _check_article(body, markup)
+    _check_article(body, markup, tree)
     page_url = url or (extracted.url or "")
     published, date_from = choose_date(markup, extracted.date, page_url, crawled, latest)
     source, source_from = _source(markup, extracted.sitename or "", page_url, default_source)
     return Article(
         id=doc_id, title=title, body=body,
         published=published, date_from=date_from, source=source, source_from=source_from, url=page_url,
-        author=_authors(markup.authors or extracted.author or ""), origin=origin,
+        author=_authors(markup.authors or extracted.author or byline_author(tree)), origin=origin,
         language=detect_language(body, markup.lang),
     )
 
@@ -226,15 +234,18 @@ def _read_json_ld(obj: dict[str, Any], markup: Markup) -> None:
     if isinstance(obj.get("dateModified"), str):
         markup.weak_dates.append(obj["dateModified"])
     markup.publisher = markup.publisher or _name_of(obj.get("publisher"))
-    markup.authors = markup.authors or _name_of(obj.get("author"))
+    markup.authors = markup.authors or _name_of(obj.get("author"), people_only=True)
     if obj.get("isAccessibleForFree") in (False, "False", "false"):
         markup.free = False
 
 
-def _name_of(value: Any) -> str:
+def _name_of(value: Any, people_only: bool = False) -> str:
+    """The name(s) in a JSON-LD value; with ``people_only``, organizations (an outlet as 'author') are skipped."""
     if isinstance(value, list):
-        return ", ".join(n for n in (_name_of(v) for v in value) if n)
+        return ", ".join(n for n in (_name_of(v, people_only) for v in value) if n)
     if isinstance(value, dict):
+        if people_only and _types(value) - {"person", ""}:
+            return ""
         value = value.get("name") or ""
     return " ".join(value.split()) if isinstance(value, str) else ""
 
@@ -313,16 +324,22 @@ def clean_body(text: str, title: str) -> str:
     """The extracted text as paragraphs, without ad labels, nor a repeated headline, byline or date line on top."""
     lines = [" ".join(line.split()) for line in text.split("\n")]
     lines = [line for line in lines if line and not _AD_LABEL_RE.match(line)]
-    while lines and (_same_text(lines[0], title) or _BYLINE_RE.match(lines[0]) or is_date_line(lines[0])):
+    while lines and (_same_text(lines[0], title) or _BYLINE_RE.match(lines[0]) or is_date_line(lines[0])
+                     or _label_line(lines[0]) and len(lines) > 1):
         lines.pop(0)
     return "\n\n".join(lines)
+
+
+def _label_line(line: str) -> bool:
+    """A short line without sentence punctuation (a kicker, a byline's second line, a photo credit)."""
+    return len(line) < 60 and len(line.split()) <= 6 and not line.endswith((".", "!", "?", ":", "\"", "”", "»", "。"))
 
 
 def _same_text(a: str, b: str) -> bool:
     return bool(b) and a.casefold().strip(" .") == b.casefold().strip(" .")
 
 
-def _check_article(body: str, markup: Markup) -> None:
+def _check_article(body: str, markup: Markup, tree: HtmlElement) -> None:
     """DocumentError("no article text") for pages that carry no article: index pages, login walls."""
     words = len(body.split())
     cjk = len(_CJK_RE.findall(body))
@@ -330,8 +347,18 @@ def _check_article(body: str, markup: Markup) -> None:
         raise DocumentError(NO_ARTICLE)
     if (not markup.free or _PAYWALL_RE.search(body)) and words < 150 and cjk < 300:
         raise DocumentError(NO_ARTICLE)
-    if markup.is_listing and not markup.is_article:
+    if not markup.is_article and (markup.is_listing or _looks_like_index(body, tree)):
         raise DocumentError(NO_ARTICLE)
+
+
+def _looks_like_index(body: str, tree: HtmlElement) -> bool:
+    """Many headline links and only short paragraphs (teasers): a section front, not an article."""
+    paragraphs = body.split("\n\n")
+    size = sum(len(p.split()) + len(_CJK_RE.findall(p)) / 2 for p in paragraphs) / len(paragraphs)
+    if size >= INDEX_PARAGRAPH_WORDS:
+        return False
+    headlines = sum(1 for a in tree.iterfind(".//a") if len(a.text_content().split()) >= 4)
+    return headlines >= INDEX_HEADLINES
 
 
 def _source(markup: Markup, sitename: str, url: str, default: str | None) -> tuple[str | None, str]:
@@ -341,6 +368,15 @@ def _source(markup: Markup, sitename: str, url: str, default: str | None) -> tup
         return source_of(named, default)
     host = urlsplit(url).hostname or ""
     return (host.removeprefix("www."), "url") if host else (None, "none")
+
+
+def byline_author(tree: HtmlElement) -> str:
+    """The name in the page's first byline element ('By Jenny Trelawny'), when it reads as a name."""
+    for element in _BYLINE_XPATH(tree)[:5]:
+        text = re.sub(r"^(?:By|Par|Von|Por)\s+", "", " ".join(element.text_content().split()))
+        if _NAME_RE.match(text):
+            return text
+    return ""
 
 
 def _authors(value: str) -> str:
