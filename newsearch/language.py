@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-SAMPLE_CHARS = 2000
+SAMPLE_CHARS = 1000
 MIN_LETTERS = 10
 MIN_CONFIDENCE = 0.5
 _LETTER_RE = re.compile(r"[^\W\d_]", re.UNICODE)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsearch.documents import DocumentError, Raw, Rejected
+from newsearch.formats import format_for, iter_items, parse
 from newsearch.formats.feed import is_feed, iter_feed_items, parse_feed, read_item, strip_html
 
 from .formats_helpers import DATA
@@ -132,3 +133,18 @@ def test_a_gzipped_feed_and_the_parse_entry_point(tmp_path: Path) -> None:
 ])
 def test_html_is_stripped_to_paragraphs(fragment: str, text: str) -> None:
     assert strip_html(fragment) == text
+
+
+@pytest.mark.parametrize(("kind", "name", "fmt"), [
+    (".xml", "actualites.xml", "feed"), (".xml", "sitemap.xml", None), (".rss", "wire.rss", "feed"),
+    (".atom", "science.atom", "feed"), (".html", "wire.rss", "html"), (".warc", "wire.rss", "warc"),
+    (".arc", "wire.rss", "warc"), (".txt", "wire.rss", None),
+])
+def test_the_reader_is_chosen_by_suffix_and_xml_by_content(kind: str, name: str, fmt: str | None) -> None:
+    assert format_for(kind, FEEDS / name, _open) == fmt
+
+
+def test_the_dispatch_reads_and_parses_any_format() -> None:
+    raws = [i for i in iter_items("feed", FEEDS / "science.atom", _open, "science", None) if isinstance(i, Raw)]
+    assert [parse(r).title for r in raws] == [
+        "Seagrass meadows recovering in the bay", "Heatwave warning for the weekend"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from newsearch.documents import DocumentError, Raw, Rejected, with_entities
 from newsearch.entities import default_extractor
-from newsearch.formats import make_document
+from newsearch.formats import make_document, url_date
 from newsearch.formats.html import MAX_HTML_BYTES, decode_html, iter_html_items, parse_html, read_article
 
 from .formats_helpers import DATA, shingle_f1
@@ -135,3 +137,26 @@ def test_a_corrupt_compressed_page_is_a_reject(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b"<html>" * 1000)[:40])
     [item] = list(iter_html_items(path, _gunzip, "broken", None))
     assert isinstance(item, Rejected) and item.origin == str(path) and "end-of-stream" in item.reason
+
+
+@pytest.mark.parametrize(("url", "day"), [
+    ("https://x.example/2020/05/17/slug/", "2020-05-17"),
+    ("https://x.example/news/2019-11-02-budget.html", "2019-11-02"),
+    ("https://x.example/2021/13/40/not-a-date", None),
+    ("https://x.example/story/48211", None),
+    ("", None),
+])
+def test_dates_in_urls(url: str, day: str | None) -> None:
+    assert url_date(url) == day
+
+
+def test_an_unknown_date_provenance_is_refused() -> None:
+    with pytest.raises(DocumentError, match="unknown date provenance 'guess'"):
+        make_document(replace(_read("wordpress"), date_from="guess"))
+
+
+def test_the_content_hash_is_computed_as_for_other_formats() -> None:
+    art = _read("wordpress")
+    doc = make_document(art)
+    fields = [art.title, art.body, art.published.isoformat(), art.source, art.url, art.author]
+    assert doc.content_hash == hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:20]
