@@ -38,7 +38,7 @@ def test_page_metadata_is_read_from_the_page(name: str) -> None:
     art = _read(name)
     got = {"title": art.title, "published": art.published.isoformat() if art.published else None,
            "date_from": art.date_from, "author": art.author, "source": art.source, "url": art.url,
-           "language": art.language}
+           "language": art.language, "zone": art.zone, "local_day": art.local_day()}
     assert got == {k: want[k] for k in got}
 
 
@@ -48,6 +48,12 @@ def test_main_text_matches_the_hand_made_body(name: str) -> None:
     assert shingle_f1(body, EXPECTED[name]["body"]) >= 0.95
     for boilerplate in ("Advertisement", "Leave a Reply", "Most read", "Related Topics", "Comments (312)"):
         assert boilerplate not in body
+
+
+def test_the_local_day_is_the_one_the_page_shows_even_when_utc_is_the_next_day() -> None:
+    art = _read("late_evening_us")
+    assert (art.published, art.zone, art.local_day()) == (datetime(2023, 11, 8, 3, 15, tzinfo=UTC), "-05:00",
+                                                          "2023-11-07")
 
 
 def test_main_text_over_all_pages_scores_at_least_the_target() -> None:

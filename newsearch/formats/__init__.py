@@ -83,6 +83,16 @@ class Article:
     author: str
     origin: str
     language: str = ""
+    zone: str = ""  # the UTC offset the date was given with ("+02:00", "Z"), "" when it had none
+
+    def local_day(self) -> str:
+        """The publication day in the zone the page gave (what a reader of the page sees), '' when undated."""
+        if self.published is None:
+            return ""
+        if not self.zone or self.zone == "Z":
+            return self.published.date().isoformat()
+        zone = datetime.fromisoformat(f"2000-01-01T00:00{self.zone}").tzinfo
+        return self.published.astimezone(zone).date().isoformat()
 
 
 def make_document(article: Article) -> Document:

@@ -26,7 +26,7 @@ from ..language import detect_language
 from . import Article, Opener, make_document, read_capped, source_of, url_date
 
 FEED_SUFFIXES = {".rss", ".atom", ".rdf", ".xml"}
-MAX_FEED_BYTES = 50_000_000
+MAX_FEED_BYTES = 20_000_000
 _SNIFF_RE = re.compile(rb"<(?:rss|feed|rdf:RDF|RDF)[\s>]", re.I)
 _BLOCK_RE = re.compile(r"(?i)<(?:/?(?:p|div|li|h[1-6]|blockquote|tr|section|article|figure|pre)\b[^>]*|br\s*/?)>")
 _DROP_RE = re.compile(r"(?is)<(script|style|noscript)\b.*?</\1\s*>")

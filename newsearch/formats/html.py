@@ -101,15 +101,18 @@ def read_article(payload: bytes, origin: str, doc_id: str, default_source: str |
     if extracted is not None and _layout_table(extracted.text or ""):
         extracted = _extract(tree, url, latest, tables=False)
     title = " ".join(((extracted.title if extracted is not None else "") or "").split())
-    body = clean_body(extracted.text if extracted is not None else "", title)
+    text = extracted.text if extracted is not None else ""
+    body = clean_body(text, title)
     _check_article(body, markup, tree)
     page_url = url or (extracted.url or "")
-    published, date_from = choose_date(markup, extracted.date, page_url, crawled, latest)
+    moment, date_from = choose_date(markup, extracted.date, page_url, crawled, latest)
     source, source_from = _source(markup, extracted.sitename or "", page_url, default_source)
     return Article(
         id=doc_id, title=title, body=body,
-        published=published, date_from=date_from, source=source, source_from=source_from, url=page_url,
-        author=_authors(markup.authors or extracted.author or byline_author(tree)), origin=origin,
+        published=parse_date(moment) if moment else None, zone=zone_of(moment), date_from=date_from,
+        source=source, source_from=source_from, url=page_url,
+        author=_authors(markup.authors or extracted.author or byline_author(tree) or text_byline(text)),
+        origin=origin,
         language=detect_language(body, markup.lang),
     )
 
@@ -272,17 +275,28 @@ def _read_meta(meta: HtmlElement, markup: Markup) -> None:
 
 def choose_date(markup: Markup, found: str | None, url: str, crawled: datetime | None, latest: datetime
                 ) -> tuple[datetime | None, str]:
-    """The publication date in UTC and where it came from: article markup, htmldate, the crawl, or none."""
+    """The publication date, in its own zone, and where it came from: article markup, htmldate, crawl, or none."""
     for value in markup.strong_dates:
         moment = _moment(value, latest)
         if moment:
-            return parse_date(moment), "markup"
+            return _in_local_zone(moment, markup, latest), "markup"
     moment = _moment(found, latest)
     if moment:
         return _refined(moment, markup, url, latest)
     if crawled:
-        return parse_date(crawled), "crawl"
+        return crawled, "crawl"
     return None, "none"
+
+
+def _in_local_zone(moment: datetime, markup: Markup, latest: datetime) -> datetime:
+    """The same instant in the page's local zone, when the markup gives it in UTC in one place and local in another."""
+    if moment.utcoffset():
+        return moment
+    for value in markup.strong_dates + markup.time_dates:
+        other = _moment(value, latest)
+        if other and other.utcoffset() and other == moment:
+            return other
+    return moment
 
 
 def _refined(moment: datetime, markup: Markup, url: str, latest: datetime) -> tuple[datetime, str]:
@@ -290,10 +304,20 @@ def _refined(moment: datetime, markup: Markup, url: str, latest: datetime) -> tu
     for value in markup.time_dates + markup.weak_dates:
         declared = _moment(value, latest)
         if declared and declared.date() == moment.date():
-            return parse_date(declared), "markup"
+            return declared, "markup"
     if url_date(url) == moment.date().isoformat():
-        return parse_date(moment), "url"
-    return parse_date(moment), "text"
+        return moment, "url"
+    return moment, "text"
+
+
+def zone_of(moment: datetime | None) -> str:
+    """The UTC offset a date was given with ('+02:00', 'Z' for UTC), '' when it had none."""
+    offset = moment.utcoffset() if moment else None
+    if offset is None:
+        return ""
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return "Z" if not minutes else f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _moment(value: str | None, latest: datetime) -> datetime | None:
@@ -376,6 +400,17 @@ def byline_author(tree: HtmlElement) -> str:
         text = re.sub(r"^(?:By|Par|Von|Por)\s+", "", " ".join(element.text_content().split()))
         if _NAME_RE.match(text):
             return text
+    return ""
+
+
+def text_byline(text: str) -> str:
+    """The name in a byline line at the top of the text ('By Peter Lund | March 2, 2021')."""
+    for line in text.split("\n")[:4]:
+        line = " ".join(line.split())
+        if _BYLINE_RE.match(line):
+            name = re.split(r"\s*(?:[|·•,–—]|\s-\s|\bon\b)\s*", line.split(None, 1)[1])[0]
+            if _NAME_RE.match(name):
+                return name
     return ""
 
 
