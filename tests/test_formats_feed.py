@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -148,3 +149,18 @@ def test_the_dispatch_reads_and_parses_any_format() -> None:
     raws = [i for i in iter_items("feed", FEEDS / "science.atom", _open, "science", None) if isinstance(i, Raw)]
     assert [parse(r).title for r in raws] == [
         "Seagrass meadows recovering in the bay", "Heatwave warning for the weekend"]
+
+
+@pytest.mark.parametrize(("payload", "reason"), [
+    (b"not json", "malformed feed item envelope: Expecting value"),
+    (b"[1]", "malformed feed item envelope: not an object"),
+    (b"{}", "empty feed item (no title and no text)"),
+])
+def test_a_damaged_item_envelope_is_a_document_error(payload: bytes, reason: str) -> None:
+    with pytest.raises(DocumentError, match=f"^{re.escape(reason)}$"):
+        parse_feed(Raw("f.rss#item1", "feed", payload, "f"))
+
+
+def test_odd_values_in_an_envelope_are_read_as_text() -> None:
+    doc = parse_feed(Raw("f.rss#item1", "feed", b'{"title": 5, "content": "Text", "published": null}', "f#1"))
+    assert (doc.title, doc.body, doc.published, doc.date_from) == ("5", "Text", None, "none")

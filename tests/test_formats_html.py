@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,3 +167,23 @@ def test_the_content_hash_is_computed_as_for_other_formats() -> None:
     doc = make_document(art)
     fields = [art.title, art.body, art.published.isoformat(), art.source, art.url, art.author]
     assert doc.content_hash == hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:20]
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"", "not an HTML page"),
+    (b"<" * 10_000, "not an HTML page"),
+    (b"<div>" * 20_000 + b"deep", "not an HTML page"),
+    (b"<html><body><p>Too short to be an article.</p></body></html>", "no article text"),
+    (bytes(range(256)) * 10, "binary file (contains NUL bytes), not HTML"),
+])
+def test_hostile_pages_are_refused_with_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(DocumentError, match=f"^{re.escape(reason)}$"):
+        parse_html(Raw("x.html", "html", data, "x"))
+
+
+def test_broken_json_ld_and_impossible_dates_fall_back_to_other_markup() -> None:
+    page = (PAGES / "wordpress.html").read_bytes()
+    page = page.replace(b'<script src=', b'<script type="application/ld+json">{broken</script><script src=')
+    page = page.replace(b'content="2024-02-14T09:15:00+01:00"', b'content="2999-01-01T00:00:00Z"')
+    art = read_article(page, "w.html", "w", None)
+    assert (art.published, art.date_from) == (datetime(2024, 2, 14, 8, 15, tzinfo=UTC), "markup")

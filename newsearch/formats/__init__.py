@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 # The module, not its names: documents.py may import this package while it is itself being imported.
 from .. import documents
@@ -104,7 +104,7 @@ def make_document(article: Article) -> Document:
         [article.title, article.body, published.isoformat() if published else "", article.source or "", article.url,
          article.author]
     ).encode("utf-8")).hexdigest()[:20]
-    extra = {"language": article.language} if _has_language() else {}
+    extra: dict[str, Any] = {"language": article.language} if _has_language() else {}
     return documents.Document(id=checked_id(article.id), title=article.title, body=article.body, original=article.body,
                     published=published, date_from=article.date_from, source=article.source,
                     source_from=article.source_from, url=article.url, author=article.author, origin=article.origin,

@@ -80,7 +80,7 @@ def _line(parsed: Any) -> int:
     return int(exc.getLineNumber()) if hasattr(exc, "getLineNumber") else 0
 
 
-def _entry_fields(entry: Mapping[str, Any]) -> dict[str, str]:
+def _entry_fields(entry: dict[str, Any]) -> dict[str, str]:
     """The fields of one feed entry that the document needs, as plain strings."""
     contents = entry.get("content") or []
     body = max((c.get("value", "") for c in contents), key=len, default="") or entry.get("summary", "")
@@ -109,9 +109,12 @@ def parse_feed(raw: Raw) -> Document:
 def read_item(raw: Raw) -> Article:
     """The article of one feed item; DocumentError when it has neither title nor text."""
     try:
-        env = json.loads(raw.payload)
+        loaded = json.loads(raw.payload)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"malformed feed item envelope: {exc.msg}") from exc
+    if not isinstance(loaded, dict):
+        raise DocumentError("malformed feed item envelope: not an object")
+    env = {str(k): "" if v is None else str(v) for k, v in loaded.items()}
     title, body = _text(env.get("title", "")), strip_html(env.get("content", ""))
     if not body and not title:
         raise DocumentError("empty feed item (no title and no text)")
