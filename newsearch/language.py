@@ -1,8 +1,8 @@
 """Language identification per article: ISO 639-1 codes, "" when unknown.
 
-py3langid ships its model inside the wheel (no download), is deterministic, and classified 300 BBC
-articles at about 900 per CPU-second here, against about 120 for langdetect (which is also random
-unless seeded).
+py3langid ships its model inside the wheel (no download) and is deterministic. On 300 BBC articles
+(first 2,000 characters each) it classified about 900 per CPU-second here, langdetect about 120 (and
+langdetect is random unless seeded). The first 600 characters of an article are enough and cost ~0.5 ms.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-SAMPLE_CHARS = 1000
+SAMPLE_CHARS = 600
 MIN_LETTERS = 10
 MIN_CONFIDENCE = 0.5
 _LETTER_RE = re.compile(r"[^\W\d_]", re.UNICODE)
