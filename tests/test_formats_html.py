@@ -187,3 +187,11 @@ def test_broken_json_ld_and_impossible_dates_fall_back_to_other_markup() -> None
     page = page.replace(b'content="2024-02-14T09:15:00+01:00"', b'content="2999-01-01T00:00:00Z"')
     art = read_article(page, "w.html", "w", None)
     assert (art.published, art.date_from) == (datetime(2024, 2, 14, 8, 15, tzinfo=UTC), "markup")
+
+
+def test_an_article_of_short_paragraphs_under_a_big_menu_is_not_an_index_page() -> None:
+    menu = "".join(f'<li><a href="/s/{i}">Section {i} story headline number {i}</a></li>' for i in range(300))
+    page = (PAGES / "press_release.html").read_bytes().replace(b"<body>", f"<body><nav><ul>{menu}</ul></nav>".encode())
+    art = read_article(page, "p.html", "p", None)
+    assert art.title == "Northwind Robotics Opens New Assembly Plant in Ohio"
+    assert shingle_f1(art.body, EXPECTED["press_release"]["body"]) >= 0.95

@@ -35,6 +35,7 @@ MAX_HTML_BYTES = 5_000_000
 MIN_ARTICLE_WORDS = 40
 MIN_ARTICLE_CJK_CHARS = 80
 INDEX_PARAGRAPH_WORDS = 20
+INDEX_MAX_WORDS = 150
 INDEX_HEADLINES = 5
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 _OUTPUT = "%Y-%m-%dT%H:%M:%S%z"
@@ -378,8 +379,9 @@ def _check_article(body: str, markup: Markup, tree: HtmlElement) -> None:
 def _looks_like_index(body: str, tree: HtmlElement) -> bool:
     """Many headline links and only short paragraphs (teasers): a section front, not an article."""
     paragraphs = body.split("\n\n")
-    size = sum(len(p.split()) + len(_CJK_RE.findall(p)) / 2 for p in paragraphs) / len(paragraphs)
-    if size >= INDEX_PARAGRAPH_WORDS:
+    words = sum(len(p.split()) + len(_CJK_RE.findall(p)) / 2 for p in paragraphs)
+    # Only short texts: an article of many short paragraphs on a page with a big menu must not be lost.
+    if words >= INDEX_MAX_WORDS or words / len(paragraphs) >= INDEX_PARAGRAPH_WORDS:
         return False
     headlines = sum(1 for a in tree.iterfind(".//a") if len(a.text_content().split()) >= 4)
     return headlines >= INDEX_HEADLINES
