@@ -48,6 +48,15 @@ def read_pages(folders: list[Path], count: int) -> list[bytes]:
     return [pages[i % len(pages)] for i in range(count)]
 
 
+MENU = "".join(f'<li><a href="/section/{i}/story-{i}">Section {i} story headline {i}</a></li>' for i in range(300))
+SCRIPT = '<script>window.__DATA__={"state":"' + "x" * 60_000 + '"};</script>'
+
+
+def with_chrome(page: bytes) -> bytes:
+    """The page with the weight of a real news site's chrome: a 300-link menu and 60 kB of inline script."""
+    return page.replace(b"<body", f"<body>{SCRIPT}<nav><ul>{MENU}</ul></nav></body><body".encode(), 1)
+
+
 def bare(page: bytes) -> object:
     return trafilatura.bare_extraction(page, with_metadata=True)
 
@@ -97,12 +106,15 @@ def main() -> None:
     parser.add_argument("folders", nargs="*", type=Path, default=[DEFAULT_DIR])
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--chrome", action="store_true", help="add a news site's weight of menu and script")
     parser.add_argument("--expected", type=Path, help="score against these answers instead of timing")
     args = parser.parse_args()
     if args.expected:
         score(args.folders[0], json.loads(args.expected.read_text(encoding="utf-8")))
         return
     pages = read_pages(args.folders, args.pages)
+    if args.chrome:
+        pages = [with_chrome(p) for p in pages]
     runs = {"bare": bare, "bare+hd": bare_and_htmldate, "ours": ours_with(default_extractor())}
     for run in runs.values():  # warm up: imports, models, caches
         cpu_seconds(run, pages[:20])
