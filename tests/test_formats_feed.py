@@ -11,7 +11,7 @@ import pytest
 
 from newsearch.documents import DocumentError, Raw, Rejected
 from newsearch.formats import format_for, iter_items, parse
-from newsearch.formats.feed import is_feed, iter_feed_items, parse_feed, read_item, strip_html
+from newsearch.formats.feed import feed_source, is_feed, iter_feed_items, parse_feed, read_item, strip_html
 
 from .formats_helpers import DATA
 
@@ -39,13 +39,13 @@ def _summary(item: Raw | Rejected) -> tuple[object, ...]:
 def test_every_rss_item_is_an_article() -> None:
     assert [_summary(i) for i in _items("wire.rss")] == [
         ("https://riversidegazette.example/?p=48213", "Council approves new flood barrier for the lower river district",
-         datetime(2024, 2, 14, 8, 15, tzinfo=UTC), "metadata", "Margaret Ellison", "Riverside Gazette - News",
+         datetime(2024, 2, 14, 8, 15, tzinfo=UTC), "metadata", "Margaret Ellison", "Riverside Gazette",
          "https://riversidegazette.example/2024/02/14/council-approves-flood-barrier/", "en"),
         ("https://riversidegazette.example/?p=48230", "Ferry timetable changes from March",
-         datetime(2024, 2, 15, 16, 30, tzinfo=UTC), "metadata", "Tom Hale", "Riverside Gazette - News",
+         datetime(2024, 2, 15, 16, 30, tzinfo=UTC), "metadata", "Tom Hale", "Riverside Gazette",
          "https://riversidegazette.example/2024/02/15/ferry-timetable/", "en"),
         ("https://riversidegazette.example/2024/02/12/market-hall/", "Market hall reopens after renovation",
-         datetime(2024, 2, 12, tzinfo=UTC), "url", "", "Riverside Gazette - News",
+         datetime(2024, 2, 12, tzinfo=UTC), "url", "", "Riverside Gazette",
          "https://riversidegazette.example/2024/02/12/market-hall/", "en"),
         ("error", "wire.rss#item4", "empty feed item (no title and no text)"),
     ]
@@ -67,10 +67,10 @@ def test_item_content_is_preferred_to_the_summary_and_stripped_of_html() -> None
 def test_atom_entries_keep_their_zone_and_all_authors() -> None:
     assert [_summary(i) for i in _items("science.atom")] == [
         ("tag:harbourtimes.example,2022:48300", "Seagrass meadows recovering in the bay",
-         datetime(2022, 7, 20, 22, 45, tzinfo=UTC), "metadata", "Ines Carvalho, Mark Obi", "Harbour Times: Science",
+         datetime(2022, 7, 20, 22, 45, tzinfo=UTC), "metadata", "Ines Carvalho, Mark Obi", "Harbour Times",
          "https://harbourtimes.example/science/seagrass-recovering-48300", "en"),
         ("tag:harbourtimes.example,2022:48290", "Heatwave warning for the weekend",
-         datetime(2022, 7, 19, 9, 0, tzinfo=UTC), "metadata", "Weather desk", "Harbour Times: Science",
+         datetime(2022, 7, 19, 9, 0, tzinfo=UTC), "metadata", "Weather desk", "Harbour Times",
          "https://harbourtimes.example/science/2022/07/19/heatwave-warning", "en"),
     ]
 
@@ -79,7 +79,7 @@ def test_a_latin1_xml_feed_in_french() -> None:
     [item] = _items("actualites.xml")
     art = read_item(item)
     assert (art.title, art.source, art.language, art.published) == (
-        "La SNCF annonce le retour des trains de nuit entre Paris et Nice", "Le Quotidien du Sud - Actualité", "fr",
+        "La SNCF annonce le retour des trains de nuit entre Paris et Nice", "Le Quotidien du Sud", "fr",
         datetime(2023, 6, 12, 16, 20, tzinfo=UTC))
     assert art.body.startswith("La SNCF a annoncé lundi")
 
@@ -119,8 +119,8 @@ def test_a_gzipped_feed_and_the_parse_entry_point(tmp_path: Path) -> None:
     raws = list(iter_feed_items(path, lambda p: gzip.GzipFile(p, "rb"), "science", "Fallback"))
     docs = [parse_feed(r) for r in raws if isinstance(r, Raw)]
     assert [(d.origin, d.source, d.source_from) for d in docs] == [
-        (f"{path}#item1", "Harbour Times: Science", "metadata"),
-        (f"{path}#item2", "Harbour Times: Science", "metadata"),
+        (f"{path}#item1", "Harbour Times", "metadata"),
+        (f"{path}#item2", "Harbour Times", "metadata"),
     ]
     assert all(len(d.content_hash) == 20 for d in docs)
 
@@ -164,3 +164,15 @@ def test_a_damaged_item_envelope_is_a_document_error(payload: bytes, reason: str
 def test_odd_values_in_an_envelope_are_read_as_text() -> None:
     doc = parse_feed(Raw("f.rss#item1", "feed", b'{"title": 5, "content": "Text", "published": null}', "f#1"))
     assert (doc.title, doc.body, doc.published, doc.date_from) == ("5", "Text", None, "none")
+
+
+@pytest.mark.parametrize(("title", "link", "source"), [
+    ("World news | The Guardian", "https://www.theguardian.com/world", "The Guardian"),
+    ("BBC News - World", "https://www.bbc.co.uk/news/", "BBC News"),
+    ("Reuters: World News", "", "Reuters"),
+    ("Harbour Times: Science", "https://harbourtimes.example/science", "Harbour Times"),
+    ("Slashdot", "https://slashdot.org/", "Slashdot"),
+    ("3:16 Stories", "", "3:16 Stories"),
+])
+def test_the_outlet_is_taken_from_the_feed_title(title: str, link: str, source: str) -> None:
+    assert feed_source(title, link) == source

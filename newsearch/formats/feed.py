@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 import lxml.html
@@ -23,6 +24,7 @@ from lxml.etree import ParserError
 from ..dates import BadDate, parse_date
 from ..documents import Document, DocumentError, Raw, Rejected
 from ..language import detect_language
+from ..sources import source_key
 from . import Article, Opener, make_document, read_capped, source_of, url_date
 
 FEED_SUFFIXES = {".rss", ".atom", ".rdf", ".xml"}
@@ -31,6 +33,7 @@ _SNIFF_RE = re.compile(rb"<(?:rss|feed|rdf:RDF|RDF)[\s>]", re.I)
 _BLOCK_RE = re.compile(r"(?i)<(?:/?(?:p|div|li|h[1-6]|blockquote|tr|section|article|figure|pre)\b[^>]*|br\s*/?)>")
 _DROP_RE = re.compile(r"(?is)<(script|style|noscript)\b.*?</\1\s*>")
 # feedparser notes these but reads the feed all the same: not a malformed feed.
+_FEED_TITLE_SEP_RE = re.compile(r"\s+(?:[-|–—:>»]|::)\s+|:\s+")
 _EMAIL_NAME_RE = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")
 _HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
@@ -56,7 +59,8 @@ def iter_feed_items(path: Path, opener: Opener, fallback_id: str, default_source
         return
     # In a malformed feed the last item read is the one the error cut short: it is refused, not guessed at.
     complete = parsed.entries[:-1] if problem else parsed.entries
-    channel = {"feed_title": _text(parsed.feed.get("title", "")), "feed_language": parsed.feed.get("language", "")}
+    channel = {"feed_title": feed_source(_text(parsed.feed.get("title", "")), parsed.feed.get("link", "")),
+               "feed_language": parsed.feed.get("language", "")}
     for number, entry in enumerate(complete, start=1):
         envelope = {**channel, **_entry_fields(entry)}
         yield Raw(f"{path}#item{number}", "feed", json.dumps(envelope, ensure_ascii=False),
@@ -66,6 +70,22 @@ def iter_feed_items(path: Path, opener: Opener, fallback_id: str, default_source
                        f"malformed feed at line {_line(parsed)}: {problem} (this item and any after it are unread)")
     elif not parsed.entries:
         yield Rejected(str(path), "a feed with no items")
+
+
+def feed_source(title: str, link: str) -> str:
+    """The outlet in a feed title: 'World news | The Guardian' -> 'The Guardian', 'BBC News - World' -> 'BBC News'.
+
+    Of the parts around a separator, the one that names the feed's web site wins, else the first.
+    """
+    parts = [p for p in _FEED_TITLE_SEP_RE.split(title) if p.strip()]
+    if len(parts) < 2:
+        return title
+    host = source_key((urlsplit(link).hostname or "").removeprefix("www.").rsplit(".", 1)[0])
+    for part in parts:
+        key = source_key(part)
+        if host and key and (key in host or host in key):
+            return part.strip()
+    return parts[0].strip()
 
 
 def _problem(parsed: Any) -> str:
