@@ -195,3 +195,11 @@ def test_an_article_of_short_paragraphs_under_a_big_menu_is_not_an_index_page() 
     art = read_article(page, "p.html", "p", None)
     assert art.title == "Northwind Robotics Opens New Assembly Plant in Ohio"
     assert shingle_f1(art.body, EXPECTED["press_release"]["body"]) >= 0.95
+
+
+def test_of_several_declared_publication_moments_the_original_one_is_taken() -> None:
+    republished = b'<meta property="article:published_time" content="2023-10-06T08:00:00-04:00">'
+    page = (PAGES / "nyt_jsonld.html").read_bytes().replace(b"<title>", republished + b"<title>")
+    art = read_article(page, "n.html", "n", None)
+    assert (art.published, art.zone, art.date_from) == (
+        datetime(2023, 10, 5, 21, 42, 11, tzinfo=UTC), "-04:00", "markup")

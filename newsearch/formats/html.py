@@ -277,10 +277,10 @@ def _read_meta(meta: HtmlElement, markup: Markup) -> None:
 def choose_date(markup: Markup, found: str | None, url: str, crawled: datetime | None, latest: datetime
                 ) -> tuple[datetime | None, str]:
     """The publication date, in its own zone, and where it came from: article markup, htmldate, crawl, or none."""
-    for value in markup.strong_dates:
-        moment = _moment(value, latest)
-        if moment:
-            return _in_local_zone(moment, markup, latest), "markup"
+    # Article markup first; when it names several moments (a republished story), the original one.
+    declared = [m for m in (_moment(v, latest) for v in markup.strong_dates) if m]
+    if declared:
+        return _in_local_zone(min(declared, key=parse_date), markup, latest), "markup"
     moment = _moment(found, latest)
     if moment:
         return _refined(moment, markup, url, latest)
