@@ -198,8 +198,9 @@ def test_an_article_of_short_paragraphs_under_a_big_menu_is_not_an_index_page() 
 
 
 def test_of_several_declared_publication_moments_the_original_one_is_taken() -> None:
-    republished = b'<meta property="article:published_time" content="2023-10-06T08:00:00-04:00">'
-    page = (PAGES / "nyt_jsonld.html").read_bytes().replace(b"<title>", republished + b"<title>")
+    original = b'<meta property="article:published_time" content="2023-10-05T17:42:11-04:00">'
+    page = (PAGES / "nyt_jsonld.html").read_bytes().replace(b"<title>", original + b"<title>").replace(
+        b'"datePublished":"2023-10-05T21:42:11.000Z"', b'"datePublished":"2023-10-07T10:00:00.000Z"')
     art = read_article(page, "n.html", "n", None)
     assert (art.published, art.zone, art.date_from) == (
         datetime(2023, 10, 5, 21, 42, 11, tzinfo=UTC), "-04:00", "markup")
