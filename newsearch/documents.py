@@ -26,16 +26,17 @@ import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import IO, Any
 
 import yaml
 
-from . import textlayout
+from . import formats, textlayout
 from .dates import BadDate, parse_date
-from .entities import EntityExtractor, Mention, normalise_mentions
+from .entities import EntityExtractor, normalise_mentions
+from .model import Document, DocumentError, Raw, Rejected
 from .sources import attributed_source, canonical_source
 
 MAX_DOCUMENT_BYTES = 2_000_000  # one text file, one JSON line
@@ -56,67 +57,16 @@ COMPRESSED: dict[str, Callable[[IO[bytes]], Any]] = {  # each opened in a with-b
 READ_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
 
 
-@dataclass(frozen=True)
-class Document:
-    """One article, ready to index. ``published`` is UTC or None (undated, never guessed)."""
-
-    id: str
-    title: str
-    body: str
-    original: str
-    published: datetime | None
-    date_from: str
-    source: str | None
-    source_from: str
-    url: str
-    author: str
-    origin: str
-    content_hash: str
-    people: tuple[str, ...] = ()
-    organizations: tuple[str, ...] = ()
-    places: tuple[str, ...] = ()
-    mentions: tuple[Mention, ...] = field(default=(), repr=False)
-    extractor: str = ""
-    dateline: str = ""  # "GENEVA (Reuters) -": kept out of the body, so out of the entities
-
-
-@dataclass(frozen=True)
-class Raw:
-    """One article as read, not yet parsed: a whole file's bytes or one JSON line."""
-
-    origin: str
-    fmt: str  # a key of PARSERS: "text", "markdown" or "json"
-    payload: bytes | str
-    fallback_id: str
-    default_source: str | None = None
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """Input that could not become a document, and why.
-
-    ``count`` is how many input documents the line stands for: 1, or more for the summary
-    line of a file whose rejects were over ``MAX_REJECTS_PER_FILE`` (``summary`` is then set).
-    """
-
-    origin: str
-    reason: str
-    count: int = 1
-    summary: bool = False
-
-
-class DocumentError(ValueError):
-    """Input that cannot become a document; the message says what is wrong."""
-
-
 class InputLimitError(DocumentError):
     """Input over one of the size limits (decompressed size, compression ratio)."""
 
 
+_ITEM_SUFFIX_RE = re.compile(r"(?::\d+|@\d+|#item\d+)$")
+
+
 def file_of(origin: str) -> str:
-    """The file of an origin ('feed.jsonl:12' -> 'feed.jsonl')."""
-    head, sep, tail = origin.rpartition(":")
-    return head if sep and tail.isdigit() else origin
+    """The file of an origin: 'feed.jsonl:12', 'crawl.warc.gz@12345' and 'news.rss#item3' are items of a file."""
+    return _ITEM_SUFFIX_RE.sub("", origin)
 
 
 # --- walking the inputs -------------------------------------------------------
@@ -406,10 +356,26 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def read_web(item: InputFile, progress: ReadProgress | None = None) -> Iterator[Raw | Rejected]:
+    """A web page, feed or web archive, through its reader in ``formats``."""
+    fmt = formats.format_for(item.kind, item.path, lambda _: item.open())
+    if fmt is None:
+        yield Rejected(str(item.path), f"unsupported file type {item.kind!r}: not an RSS or Atom feed")
+        return
+    # warcio reads .warc.gz itself, so that record offsets are offsets in the file
+    raw_file = fmt == "warc" and item.compression == ".gz"
+    opener: formats.Opener = (lambda p: p.open("rb")) if raw_file else (lambda _: item.open())  # type: ignore[assignment,return-value]
+    try:
+        yield from formats.iter_items(fmt, item.path, opener, item.fallback_id, item.default_source)
+    except READ_ERRORS as exc:
+        yield Rejected(str(item.path), f"unreadable: {_reason(exc)}")
+
+
 READERS: dict[str, Reader] = {
     "": read_text, ".txt": read_text, ".text": read_text,
     ".md": read_markdown, ".markdown": read_markdown,
     ".jsonl": read_json_lines, ".ndjson": read_json_lines, ".json": read_json_lines,
+    ".xml": read_web, **{suffix: read_web for suffix in formats.SUFFIXES},
 }
 
 
@@ -472,6 +438,8 @@ class RejectLog:
 
 def parse_raw(raw: Raw) -> Document:
     """The document in a raw item; raises DocumentError saying what is wrong."""
+    if raw.fmt in formats.FORMATS:  # web pages are capped by their readers (pages carry markup)
+        return formats.parse(raw)
     if len(raw.payload) > MAX_DOCUMENT_BYTES:
         raise DocumentError(f"document is {len(raw.payload):,} bytes, over the limit of {MAX_DOCUMENT_BYTES:,}")
     parser = PARSERS.get(raw.fmt)

@@ -175,7 +175,7 @@ def _inputs(paths: list[Path], manifest: Manifest, stats: BuildStats) -> list[In
     defaults = {Path(folder): name for folder, name in manifest.default_sources.items()}
     for item in iter_files(outermost(paths), defaults):
         if isinstance(item, Rejected):
-            stats.rejected += 1
+            stats.rejected += item.count  # a summary line stands for every reject it counts
             stats.rejects.append(item)
             continue
         base = manifest.base_of(str(item.path))
@@ -338,7 +338,7 @@ def _documents(inputs: list[InputFile], files: dict[str, FileEntry], workers: in
         if isinstance(item, Prepared) and item.id in first_seen:
             item = Rejected(item.origin, f"duplicate id {item.id!r} (first seen at {first_seen[item.id]})")
         if isinstance(item, Rejected):
-            stats.rejected += 1
+            stats.rejected += item.count  # a summary line stands for every reject it counts
             stats.rejects.append(item)
             continue
         first_seen[item.id] = item.origin

@@ -33,7 +33,6 @@ from .executor import Evaluator, top
 from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
 from .generation import GenerationCache
 from .highlight import Terms, highlight_all, snippets
-from .store import IndexMissing, build_info, current_dir, open_current
 from .querylang import ParsedQuery
 from .results import (
     FACET_SEARCH_SIZE,
@@ -55,6 +54,7 @@ from .results import (
     Stats,
 )
 from .schema import ROW_FIELD
+from .store import IndexMissing, build_info, current_dir, open_current
 
 FIELD_BOOSTS = ("title", "body")
 MAX_COPIES_LISTED = 10  # copies listed beside a result (all are counted)

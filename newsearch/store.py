@@ -37,6 +37,8 @@ from whoosh import index as whoosh_index
 from whoosh.query import And, Term
 from whoosh.reading import IndexReader, SegmentReader
 
+from .documents import file_of
+
 CURRENT = "current"
 LOCK = ".lock"
 LOCK_GUARD = ".lock.guard"
@@ -244,8 +246,7 @@ class RejectLine:
     @property
     def file(self) -> str:
         """The file part of the origin."""
-        head, sep, tail = self.origin.rpartition(":")
-        return head if sep and tail.isdigit() else self.origin
+        return file_of(self.origin)
 
 
 def read_rejects(path: Path) -> list[RejectLine]:

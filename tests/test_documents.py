@@ -138,8 +138,9 @@ def test_per_folder_default_source(tmp_path: Path) -> None:
     ("empty.txt", b"  \n\n", "empty file"),
     ("binary.txt", b"\x00\x01\x02PNG", "binary file (contains NUL bytes), not text"),
     ("latin1.txt", "Caf\xe9 news".encode("latin-1"), "not UTF-8 text: byte 0xe9 at offset 3"),
-    ("photo.png", b"\x89PNG", "unsupported file type '.png' (expected .json, .jsonl, .markdown, .md, .ndjson, "
-                              ".text, .txt or none, maybe compressed as .gz/.xz/.bz2)"),
+    ("photo.png", b"\x89PNG", "unsupported file type '.png' (expected .arc, .atom, .htm, .html, .json, .jsonl, "
+                              ".markdown, .md, .ndjson, .rdf, .rss, .shtml, .text, .txt, .warc, .xhtml, .xml or none, "
+                              "maybe compressed as .gz/.xz/.bz2)"),
 ])
 def test_bad_files_are_rejected_with_a_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
     write(tmp_path / name, content)

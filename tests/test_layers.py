@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "newsearch"
 # Lower layers may not import higher ones (module-level imports).
 LAYERS = [
     {"facets", "analysis", "results", "config", "dates", "sources", "entities", "documents", "textlayout",
-     "nereval", "querylang", "highlight", "engine", "resolve", "copies", "stories", "language", "formats"},
+     "nereval", "querylang", "highlight", "engine", "model", "resolve", "copies", "stories", "language", "formats"},
     {"schema", "store", "indexer"},
     {"columns", "postings", "vocabulary", "executor", "generation", "groups", "search", "sphinx", "research"},
     {"web", "cli"},

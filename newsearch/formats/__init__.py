@@ -19,12 +19,11 @@ from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-# The module, not its names: documents.py may import this package while it is itself being imported.
-from .. import documents
+from .. import model
 from ..sources import canonical_source
 
 if TYPE_CHECKING:
-    from ..documents import Document, Raw, Rejected
+    from ..model import Document, Raw, Rejected
 
 Opener = Callable[[Path], IO[bytes]]
 """Opens a file for binary reading (decompressing ``.gz``/``.xz`` where the caller wants that)."""
@@ -40,7 +39,7 @@ _URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]
 
 @cache
 def _has_language() -> bool:
-    return "language" in {f.name for f in dataclasses.fields(documents.Document)}
+    return "language" in {f.name for f in dataclasses.fields(model.Document)}
 
 
 def format_for(kind: str, path: Path, opener: Opener) -> str | None:
@@ -98,14 +97,14 @@ class Article:
 def make_document(article: Article) -> Document:
     """The Document of an article, its content hash computed as documents.py does (language when the model has it)."""
     if article.date_from not in DATE_FROM:
-        raise documents.DocumentError(f"unknown date provenance {article.date_from!r}")
+        raise model.DocumentError(f"unknown date provenance {article.date_from!r}")
     published = article.published
     digest = hashlib.sha256("\x1f".join(
         [article.title, article.body, published.isoformat() if published else "", article.source or "", article.url,
          article.author]
     ).encode("utf-8")).hexdigest()[:20]
     extra: dict[str, Any] = {"language": article.language} if _has_language() else {}
-    return documents.Document(id=checked_id(article.id), title=article.title, body=article.body, original=article.body,
+    return model.Document(id=checked_id(article.id), title=article.title, body=article.body, original=article.body,
                     published=published, date_from=article.date_from, source=article.source,
                     source_from=article.source_from, url=article.url, author=article.author, origin=article.origin,
                     content_hash=digest, **extra)
@@ -119,7 +118,7 @@ def checked_id(doc_id: str) -> str:
     """The id, stripped, or DocumentError when it is empty, too long or has control characters."""
     doc_id = doc_id.strip()
     if not doc_id or len(doc_id) > MAX_ID_LENGTH or not _ID_RE.match(doc_id):
-        raise documents.DocumentError(f"unusable id {doc_id[:60]!r} (1-{MAX_ID_LENGTH} printable characters)")
+        raise model.DocumentError(f"unusable id {doc_id[:60]!r} (1-{MAX_ID_LENGTH} printable characters)")
     return doc_id
 
 
@@ -143,5 +142,5 @@ def read_capped(f: IO[bytes], limit: int, what: str) -> bytes:
     """Up to ``limit`` bytes of a stream; DocumentError when there are more (bounded memory on bombs)."""
     data = f.read(limit + 1)
     if len(data) > limit:
-        raise documents.DocumentError(f"{what} is over the limit of {limit:,} bytes")
+        raise model.DocumentError(f"{what} is over the limit of {limit:,} bytes")
     return data

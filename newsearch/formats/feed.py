@@ -22,8 +22,8 @@ import lxml.html
 from lxml.etree import ParserError
 
 from ..dates import BadDate, parse_date
-from ..documents import Document, DocumentError, Raw, Rejected
 from ..language import detect_language
+from ..model import Document, DocumentError, Raw, Rejected
 from ..sources import source_key
 from . import Article, Opener, make_document, read_capped, source_of, url_date
 

@@ -26,8 +26,8 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from ..dates import BadDate, is_date_line, parse_date
-from ..documents import Document, DocumentError, Raw, Rejected
 from ..language import detect_language
+from ..model import Document, DocumentError, Raw, Rejected
 from . import NO_ARTICLE, Article, Opener, make_document, read_capped, source_of, url_date
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}

@@ -24,7 +24,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeadersParserException
 
 from ..dates import BadDate, parse_date
-from ..documents import Document, DocumentError, Raw, Rejected
+from ..model import Document, DocumentError, Raw, Rejected
 from . import Opener, make_document
 from .html import read_article
 
