@@ -188,6 +188,8 @@ class Article:
     source_from: str
     extractor: str
     related: tuple[Hit, ...] = field(default=())
+    language: str = ""
+    dateline: str = ""
     copy_group: str = ""
     story_id: str = ""
     copies: tuple[Copy, ...] = ()  # the other articles of its copy group, original first

@@ -45,7 +45,7 @@ def build_schema() -> Schema:
 
 def fields_of(doc: Document) -> dict[str, Any]:
     """The Whoosh fields of a document."""
-    title, body = words(doc.title), words(doc.body)
+    title, body = words(doc.title), words(f"{doc.dateline}\n{doc.body}" if doc.dateline else doc.body)
     return {
         "id": doc.id,
         "idhash": id_hash(doc.id, doc.content_hash),
@@ -78,6 +78,8 @@ def meta_of(doc: Document) -> dict[str, Any]:
         "original": doc.original,
         "published": doc.published.isoformat().replace("+00:00", "Z") if doc.published else None,
         "date_from": doc.date_from,
+        "dateline": doc.dateline,
+        "language": doc.language,
         "source": doc.source,
         "source_from": doc.source_from,
         "url": doc.url,

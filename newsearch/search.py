@@ -303,6 +303,7 @@ class Snapshot:
             mentions=tuple(tuple(m) for m in meta["mentions"]), date_from=meta["date_from"],
             source_from=meta["source_from"], extractor=meta["extractor"],
             related=tuple(self.related(docnum, meta, related)),
+            language=meta.get("language", ""), dateline=meta.get("dateline", ""),
             copy_group=self.groups.copy_names[self.groups.copy[docnum]],
             story_id=self.groups.story_names[self.groups.story[docnum]],
             copies=tuple(self._copies(docnum, limit=100)[1]), story=tuple(self._copies(docnum, True, 100)[1]),

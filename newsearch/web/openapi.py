@@ -61,12 +61,15 @@ SEARCH = _obj({
 })
 ARTICLE = _obj({
     "ok": {"type": "boolean"}, "id": _STR, "title": _STR, "body": _STR, "original": _STR,
-    "published": _NSTR, "source": _NSTR, "url": _STR, "author": _STR, **_ENTITIES, "date_from": _STR,
+    "published": _NSTR, "source": _NSTR, "url": _STR, "author": _STR, **_ENTITIES,
+    "date_from": {**_STR,
+                  "description": "Where the date came from: metadata, markup, text, dateline, url, crawl or none"},
     "source_from": _STR, "extractor": _STR,
     "mentions": {"type": "array", "items": _obj({"type": {"type": "string", "enum": ["PER", "ORG", "LOC"]},
                                                  "start": _INT, "end": _INT, "name": _STR})},
     "related": {"type": "array", "items": _ref("Hit")},
-    "copy_group": _STR, "story_id": _STR,
+    "copy_group": _STR, "story_id": _STR, "language": {**_STR, "description": "ISO 639-1 code, empty if unknown"},
+    "dateline": _STR,
     "copies": {"type": "array", "items": _ref("Copy"), "description": "The other articles of its copy group"},
     "story": {"type": "array", "items": _ref("Copy"),
               "description": "The other articles of its story that are not copies of it"},
