@@ -36,29 +36,37 @@ TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 MAX_BODY_BYTES = 16 * 1024
 MAX_LINE_BYTES = 8 * 1024
 EXPORTS_PER_ADDRESS = 16
+EXPORTS_AT_ONCE = 2  # prepared by gunicorn at once; nginx holds any number of finished ones for their readers
 MAX_TEMP_FILE = "256m"  # per response; an export of the 106k corpus is ~45 MB
 STARTUP_SECONDS = 120.0
 STOP_SECONDS = 30.0
 
-# nginx's own error responses: its code -> (status sent, message in the app's "Name: description" style).
-# 494 is nginx's internal code for a header over the limit; it goes out as 431.
-FRONT_ERRORS: dict[int, tuple[int, str]] = {
-    400: (400, "Bad Request: the request could not be read"),
-    404: (404, "Not Found: no such page"),
-    408: (408, "Request Timeout: the request was not sent in time"),
-    411: (411, "Length Required: a request body needs a Content-Length"),
-    413: (413, f"Request Entity Too Large: the request body is over the limit of {MAX_BODY_BYTES:,} bytes"),
-    414: (414, f"URI Too Long: the request line is over the limit of {MAX_LINE_BYTES:,} bytes"),
-    429: (429, f"Too Many Requests: at most {EXPORTS_PER_ADDRESS} exports at once from one address; "
-               "try again when one has finished"),
-    494: (431, f"Request Header Fields Too Large: a header line is over the limit of {MAX_LINE_BYTES:,} bytes"),
-    500: (500, "Internal Server Error: the front server failed"),
-    501: (501, "Not Implemented: the request uses a transfer encoding the server does not support"),
-    502: (502, "Bad Gateway: the search service is not answering; try again shortly"),
-    503: (503, "Service Unavailable: the search service is overloaded; try again shortly"),
-    504: (504, "Gateway Timeout: the search service took too long to answer"),
-    505: (505, "HTTP Version Not Supported: use HTTP/1.0 or HTTP/1.1"),
+# nginx's own error responses, each a page: name -> (status, message in the app's "Name: description" style).
+ERROR_PAGES: dict[str, tuple[int, str]] = {
+    "400": (400, "Bad Request: the request could not be read"),
+    "404": (404, "Not Found: no such page"),
+    "408": (408, "Request Timeout: the request was not sent in time"),
+    "411": (411, "Length Required: a request body needs a Content-Length"),
+    "413": (413, f"Request Entity Too Large: the request body is over the limit of {MAX_BODY_BYTES:,} bytes"),
+    "414": (414, f"URI Too Long: the request line is over the limit of {MAX_LINE_BYTES:,} bytes"),
+    "429": (429, f"Too Many Requests: at most {EXPORTS_PER_ADDRESS} exports at once from one address; "
+                 "try again when one has finished"),
+    "431": (431, f"Request Header Fields Too Large: a header line is over the limit of {MAX_LINE_BYTES:,} bytes"),
+    "500": (500, "Internal Server Error: the front server failed"),
+    "501": (501, "Not Implemented: the request uses a transfer encoding the server does not support"),
+    "502": (502, "Bad Gateway: the search service is not answering; try again shortly"),
+    "503": (503, "Service Unavailable: the search service is overloaded; try again shortly"),
+    "504": (504, "Gateway Timeout: the search service took too long to answer"),
+    "505": (505, "HTTP Version Not Supported: use HTTP/1.0 or HTTP/1.1"),
+    "exports-busy": (503, f"Service Unavailable: the server is preparing {EXPORTS_AT_ONCE} exports, as many as it "
+                          "does at once; try again in a few seconds"),
 }
+RETRY_AFTER = {"429": 5, "exports-busy": 5}
+# nginx's code -> the page it gets. 494 is nginx's own code for a header over the limit: it goes out as 431.
+ERROR_CODES: dict[int, str] = {int(name): name for name in ERROR_PAGES if name.isdigit() and name != "431"}
+ERROR_CODES[494] = "431"
+# Exports: nginx answers 502 when EXPORTS_AT_ONCE are being prepared (the upstream's max_conns).
+EXPORT_ERROR_CODES = {**ERROR_CODES, 502: "exports-busy"}
 
 
 class FrontError(Exception):
@@ -99,25 +107,30 @@ def check_port(port: int) -> None:
                              "bash tools/run.sh") from None
 
 
-def error_pages(indent: str = "        ") -> str:
-    """nginx error_page directives and locations answering FRONT_ERRORS as JSON with the security headers."""
+def error_page_directives(codes: dict[int, str], indent: str = "        ") -> str:
+    """`error_page` lines sending each nginx code to its JSON page (a location level has all or none)."""
+    # A URI, not a named location: nginx cannot redirect a request it could not parse (414) to a name.
+    return "\n".join(f"{indent}error_page {code} ={ERROR_PAGES[name][0]} /.newsearch-error/{name};"
+                     for code, name in codes.items())
+
+
+def error_locations(indent: str = "        ") -> str:
+    """Internal locations answering each ERROR_PAGES entry as JSON with the app's security headers."""
     from .web import SECURITY_HEADERS  # the app's own headers, so the two cannot drift
     from .web.errors import error_body
 
     headers = "".join(f'{indent}    add_header {name} "{_quoted(value, chr(34))}" always;\n'
-                      for name, value in SECURITY_HEADERS.items())
+                      for name, value in {**SECURITY_HEADERS, "Cache-Control": "no-store"}.items())
     blocks = []
-    for code, (status, message) in FRONT_ERRORS.items():
+    for name, (status, message) in ERROR_PAGES.items():
         body = json.dumps(error_body(status, message)) + "\n"
-        # A URI, not a named location: nginx cannot redirect a request it could not parse (414) to a name.
-        blocks.append(f"{indent}error_page {code} ={status} /.newsearch-error/{code};\n"
-                      f"{indent}location = /.newsearch-error/{code} {{\n"
+        retry = f"{indent}    add_header Retry-After {RETRY_AFTER[name]} always;\n" if name in RETRY_AFTER else ""
+        blocks.append(f"{indent}location = /.newsearch-error/{name} {{\n"
                       f"{indent}    internal;\n"
-                      f"{indent}    default_type application/json;\n{headers}"
-                      f"{indent}    add_header Cache-Control no-store always;\n"
+                      f"{indent}    default_type application/json;\n{headers}{retry}"
                       f"{indent}    return {status} '{_quoted(body, chr(39))}';\n"
-                      f"{indent}}}\n")
-    return "".join(blocks).rstrip("\n")
+                      f"{indent}}}")
+    return "\n".join(blocks)
 
 
 def _quoted(text: str, quote: str) -> str:
@@ -137,7 +150,9 @@ def render_nginx_conf(settings: FrontSettings, run_dir: Path, upstream: str) -> 
         "run_dir": str(run_dir), "port": str(settings.port), "upstream": upstream,
         "header_timeout": str(settings.header_timeout), "send_timeout": str(settings.send_timeout),
         "upstream_timeout": str(settings.upstream_timeout), "max_temp_file": MAX_TEMP_FILE,
-        "exports_per_address": str(EXPORTS_PER_ADDRESS), "error_pages": error_pages(),
+        "exports_per_address": str(EXPORTS_PER_ADDRESS), "exports_at_once": str(EXPORTS_AT_ONCE),
+        "error_pages": error_page_directives(ERROR_CODES), "error_locations": error_locations(),
+        "export_error_pages": error_page_directives(EXPORT_ERROR_CODES, indent="            "),
     }
     text = TEMPLATE.read_text(encoding="utf-8")
     for name, value in values.items():

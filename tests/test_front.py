@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from newsearch.indexer import rebuild
+from newsearch.serve import EXPORTS_AT_ONCE
 from newsearch.web import SECURITY_HEADERS
 
 from .conftest import ROOT, SEEDS
@@ -206,19 +208,18 @@ def test_stalled_export_readers_hold_no_gunicorn_thread_and_are_cut(front: Serve
     full = len(front.request("GET", export_path(9))[2])
     assert full > 8_000_000
     readers = []
-    for i in range(4):  # more stalled exports than gunicorn has threads (1 worker x 2)
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and a small window: the stall is felt at once
-        s.connect(("127.0.0.1", front.port))
-        s.sendall(f"GET {export_path(i)} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-        readers.append(s)
-    started = time.monotonic()
     try:
-        deadline = started + 15
-        while time.monotonic() < deadline and not all(export_logged(front, i) for i in range(4)):
-            time.sleep(0.1)
-        assert all(export_logged(front, i) for i in range(4))  # gunicorn finished writing them all
-        assert time.monotonic() - started < SEND_TIMEOUT  # before nginx gave up on the readers
+        for i in range(4):  # more stalled exports than gunicorn has threads (1 worker x 2), one after another
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window: the stall is felt at once
+            s.connect(("127.0.0.1", front.port))
+            readers.append(s)
+            started = time.monotonic()
+            s.sendall(f"GET {export_path(i)} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            while time.monotonic() < started + 15 and not export_logged(front, i):
+                time.sleep(0.05)
+            assert export_logged(front, i)  # gunicorn finished writing it, into nginx's buffers
+            assert time.monotonic() - started < SEND_TIMEOUT  # before nginx could have given up on the reader
         answer_started = time.perf_counter()
         assert front.request("GET", "/api/search?q=hamas")[0] == 200
         assert time.perf_counter() - answer_started < 1.0
@@ -235,6 +236,22 @@ def test_stalled_export_readers_hold_no_gunicorn_thread_and_are_cut(front: Serve
     finally:
         for s in readers:
             s.close()
+
+
+def test_exports_beyond_those_prepared_at_once_get_a_json_503(front: Served) -> None:
+    answers: list[tuple[int, dict[str, list[str]], bytes]] = []
+    threads = [threading.Thread(target=lambda i=i: answers.append(front.request("GET", export_path(20 + i))))
+               for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(answers) == 6
+    busy = [a for a in answers if a[0] == 503]
+    assert len(busy) >= 1 and sum(1 for a in answers if a[0] == 200 and len(a[2]) > 8_000_000) >= EXPORTS_AT_ONCE
+    assert_front_error(busy[0], 503, f"Service Unavailable: the server is preparing {EXPORTS_AT_ONCE} exports, as "
+                                     "many as it does at once; try again in a few seconds")
+    assert busy[0][1]["Retry-After"] == ["5"]
 
 
 def test_ctrl_c_stops_nginx_and_gunicorn_together(tmp_path: Path, seeds_index: Path) -> None:
