@@ -1,4 +1,4 @@
-"""gunicorn settings for a 2-core machine: 2 worker processes x 4 threads, searches only.
+"""gunicorn settings for a 2-core machine: 2 worker processes x 8 threads, searches only.
 
 The variables are declared in newsearch/config.py. `bash tools/run.sh` (newsearch/serve.py) runs
 gunicorn on a unix socket behind nginx, which buffers slow clients; started alone, gunicorn

@@ -9,8 +9,10 @@ Build the index once (about 3 minutes) and reuse it:
 Starts the server as `bash tools/run.sh` does (`python -m newsearch.serve`: nginx in front of
 gunicorn, default settings), waits until its workers report the index warm, then runs four
 phases of --seconds each. Throughout each, a cheap query (one word, 10 highlighted hits and the
-facets) is sent at --rate requests/s on fresh connections, open loop (sent on schedule, not after
-the previous answer); its p50/p99 are reported per phase with the load average. The phases:
+facets) is sent at --rate requests/s on fresh connections from 127.0.0.2, open loop (sent on
+schedule, not after the previous answer); its p50/p99 are reported per phase with the load
+average. The hostile clients connect from 127.0.0.1: another address, as an attacker would be
+(nginx caps requests in progress per address; --same-address shows the cap at work). Phases:
 
   baseline      nothing else;
   slowloris     256 connections sending one header line every 5 s (reconnecting when cut);
@@ -58,6 +60,7 @@ class Probe:
 
     port: int
     rate: float
+    source: str
     times: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -74,7 +77,7 @@ class Probe:
     def _one(self, path: str) -> None:
         started = time.perf_counter()
         try:
-            status, body = get(self.port, path, timeout=30)
+            status, body = get(self.port, path, timeout=30, source=self.source)
             if status != 200 or not json.loads(body)["ok"]:
                 self.errors.append(f"{status} {body[:100]!r}")
         except (OSError, http.client.HTTPException, ValueError) as exc:
@@ -82,8 +85,8 @@ class Probe:
         self.times.append((time.perf_counter() - started) * 1000)
 
 
-def get(port: int, path: str, timeout: float) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def get(port: int, path: str, timeout: float, source: str = "127.0.0.1") -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
     try:
         conn.request("GET", path)
         response = conn.getresponse()
@@ -93,13 +96,14 @@ def get(port: int, path: str, timeout: float) -> tuple[int, bytes]:
 
 
 class Crowd:
-    """Many connections driven from one thread: each sends `opening`, then `poke`s every `every` seconds;
-    one the server closes is counted and opened again, so `size` stay open until stop()."""
+    """Many connections driven from one thread, each sending `opening` and then, every `every` seconds, one more
+    header line (a slowloris) or a read of 16 bytes (a slow reader). One the server closes is counted and
+    opened again, so `size` stay open until the end; a reader answered other than 200 retries a second later."""
 
-    def __init__(self, port: int, size: int, opening: bytes, every: float,
-                 poke: Callable[[socket.socket], int], rcvbuf: int | None = None) -> None:
-        self.port, self.size, self.opening, self.every, self.poke, self.rcvbuf = port, size, opening, every, poke, rcvbuf
-        self.stop_flag, self.cut, self.refused, self.bytes = threading.Event(), 0, 0, 0
+    def __init__(self, port: int, size: int, opening: bytes, every: float, reader: bool) -> None:
+        self.port, self.size, self.opening, self.every, self.reader = port, size, opening, every, reader
+        self.stop_flag = threading.Event()
+        self.cut = self.refused = self.served = self.bytes = 0
         self.thread = threading.Thread(target=self._run)
 
     def __enter__(self) -> Crowd:
@@ -112,8 +116,8 @@ class Crowd:
 
     def _open(self) -> socket.socket | None:
         s = socket.socket()
-        if self.rcvbuf:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+        if self.reader:  # a small window, so that the stall is felt at once
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.settimeout(5)
         try:
             s.connect(("127.0.0.1", self.port))
@@ -127,44 +131,62 @@ class Crowd:
 
     def _run(self) -> None:
         due: dict[socket.socket, float] = {}
+        fresh: set[socket.socket] = set()  # readers that have not seen their status line yet
+        retry_at: list[float] = []
         try:
-            while not self.stop_flag.is_set():
-                while len(due) < self.size and not self.stop_flag.is_set():
-                    s = self._open()
-                    if s is not None:
-                        due[s] = time.monotonic() + self.every
-                    else:
-                        time.sleep(0.05)
+            for _ in range(10_000_000):  # bounded; ends with stop()
+                if self.stop_flag.wait(0.05):
+                    break
                 now = time.monotonic()
+                retry_at = [t for t in retry_at if t > now]
+                while len(due) + len(retry_at) < self.size and not self.stop_flag.is_set():
+                    s = self._open()
+                    if s is None:
+                        retry_at.append(now + 1)
+                        continue
+                    due[s] = now + (0 if self.reader else self.every)
+                    fresh.add(s)
                 for s in [s for s, at in due.items() if at <= now]:
-                    if self._poked(s):
+                    outcome = self._poke(s, s in fresh)
+                    fresh.discard(s)
+                    if outcome == "ok":
                         due[s] = now + self.every
+                    elif outcome == "wait":
+                        due[s] = now + 0.05
+                        fresh.add(s)
                     else:
                         del due[s]
-                self._reap(due)
-                self.stop_flag.wait(0.05)
+                        s.close()
+                        if outcome == "refused":
+                            retry_at.append(now + 1)
+                if not self.reader:
+                    self._reap(due)
         finally:
             for s in due:
                 s.close()
 
-    def _poked(self, s: socket.socket) -> bool:
+    def _poke(self, s: socket.socket, first: bool) -> str:
         try:
-            got = self.poke(s)
+            if not self.reader:
+                s.send(b"X-Slow: 1\r\n")
+                return "ok"
+            data = s.recv(16)
         except BlockingIOError:
-            return True
+            return "wait" if first else "ok"
         except OSError:
-            got = -1
-        if got < 0:
+            data = b""
+        if not data:
             self.cut += 1
-            s.close()
-            return False
-        self.bytes += got
-        return True
+            return "cut"
+        if first and data[9:12] != b"200":
+            self.refused += 1
+            return "refused"
+        self.served += first
+        self.bytes += len(data)
+        return "ok"
 
     def _reap(self, due: dict[socket.socket, float]) -> None:
-        """Notice connections the server has closed (the slowloris ones; readers notice on their next read)."""
-        if self.rcvbuf:
-            return
+        """Notice slowloris connections the server has closed."""
         readable, _, _ = select.select(list(due), [], [], 0)
         for s in readable:
             with contextlib.suppress(OSError):
@@ -172,16 +194,6 @@ class Crowd:
             self.cut += 1
             s.close()
             del due[s]
-
-
-def header_line(s: socket.socket) -> int:
-    s.send(b"X-Slow: 1\r\n")
-    return 0
-
-
-def read_16(s: socket.socket) -> int:
-    data = s.recv(16)
-    return len(data) if data else -1
 
 
 @dataclass
@@ -221,9 +233,8 @@ class Heavy:
             self.statuses[status] = self.statuses.get(status, 0) + 1
 
 
-def phase(name: str, port: int, rate: float, seconds: float, hostile: contextlib.AbstractContextManager[object],
+def phase(name: str, port: int, probe: Probe, seconds: float, hostile: contextlib.AbstractContextManager[object],
           describe: Callable[[], str]) -> bool:
-    probe = Probe(port, rate)
     with hostile:
         time.sleep(2.0)  # let the hostile clients get going before measuring
         probe.run(seconds)
@@ -265,6 +276,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10)
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--export-q", default="oil", help="the query the slow export readers export")
+    parser.add_argument("--same-address", action="store_true",
+                        help="send the cheap query from 127.0.0.1 like the hostile clients (default: 127.0.0.2)")
     parser.add_argument("--phases", default="baseline,slowloris,exports,worst",
                         help="which phases to run, in order (comma-separated)")
     args = parser.parse_args()
@@ -272,20 +285,24 @@ def main() -> None:
     server = start(args.index_dir, args.port, log)
     port = args.port
     export = f"GET /api/search.jsonl?q={quote(args.export_q)} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
-    slowloris = Crowd(port, 256, b"GET /api/search?q=cocoa HTTP/1.1\r\nHost: bench\r\n", 5.0, header_line)
-    readers = Crowd(port, 16, export, 10.0, read_16, rcvbuf=4096)
+    slowloris = Crowd(port, 256, b"GET /api/search?q=cocoa HTTP/1.1\r\nHost: bench\r\n", 5.0, reader=False)
+    readers = Crowd(port, 16, export, 10.0, reader=True)
     heavy = Heavy(port, 8)
     print(f"front server (nginx + gunicorn, default settings) on {args.index_dir}; cheap query at {args.rate:g}/s, "
           f"{args.seconds:g} s per phase; server log {log}", flush=True)
+    def probe() -> Probe:
+        return Probe(port, args.rate, "127.0.0.1" if args.same_address else "127.0.0.2")
+
     phases = {
-        "baseline": lambda: phase("baseline", port, args.rate, args.seconds, contextlib.nullcontext(),
+        "baseline": lambda: phase("baseline", port, probe(), args.seconds, contextlib.nullcontext(),
                                   lambda: "nothing else"),
-        "slowloris": lambda: phase("slowloris", port, args.rate, args.seconds, slowloris,
+        "slowloris": lambda: phase("slowloris", port, probe(), args.seconds, slowloris,
                                    lambda: f"256 slowloris open, {slowloris.cut} cut by the server and reopened"),
-        "exports": lambda: phase("slow exports", port, args.rate, args.seconds, readers,
-                                 lambda: f"16 readers of q={args.export_q} at 16 B/10 s, {readers.cut} cut by the "
-                                         f"server, {readers.refused} refused"),
-        "worst": lambda: phase("worst case", port, args.rate, args.seconds, heavy,
+        "exports": lambda: phase("slow exports", port, probe(), args.seconds, readers,
+                                 lambda: f"16 readers of q={args.export_q} at 16 B/10 s: {readers.served} exports "
+                                         f"started, {readers.refused} refused (503) and retried, {readers.cut} "
+                                         "cut by the server"),
+        "worst": lambda: phase("worst case", port, probe(), args.seconds, heavy,
                                lambda: f"8 clients, {len(heavy.times)} worst-case queries, median "
                                        f"{percentile(heavy.times or [0.0], 50) / 1000:.1f} s, statuses "
                                        f"{heavy.statuses}"),

@@ -28,7 +28,8 @@ SETTINGS = (
     Setting("NEWSEARCH_PORT", "8000", "Port the server listens on, on 127.0.0.1 only: nginx in front of gunicorn "
             "(`tools/run.sh` checks that it is free first), or gunicorn itself when started alone."),
     Setting("NEWSEARCH_WORKERS", "2", "gunicorn worker processes."),
-    Setting("NEWSEARCH_THREADS", "4", "Threads per gunicorn worker (each answers one request at a time)."),
+    Setting("NEWSEARCH_THREADS", "8", "Threads per gunicorn worker (each answers one request at a time); more in "
+            "all than the front server lets one client address use at once (8)."),
     Setting("NEWSEARCH_WORKER_TIMEOUT", "30", "Seconds of silence after which gunicorn restarts a worker process."),
     Setting("NEWSEARCH_APP_BIND", "", "Where gunicorn listens. Empty: 127.0.0.1:NEWSEARCH_PORT (gunicorn alone); "
             "the front server sets a unix socket in its runtime folder."),
@@ -39,8 +40,8 @@ SETTINGS = (
             "longest pause allowed inside a request body; nginx then closes the connection."),
     Setting("NEWSEARCH_SEND_TIMEOUT", "30", "Longest pause, in seconds, of a client reading a response (an "
             "export, say) before nginx closes the connection."),
-    Setting("NEWSEARCH_UPSTREAM_TIMEOUT", "10", "Seconds nginx waits for gunicorn to start or go on answering "
-            "before it answers 504."),
+    Setting("NEWSEARCH_UPSTREAM_TIMEOUT", "30", "Seconds nginx waits for gunicorn to start or go on answering "
+            "before it answers 504 (gunicorn's thread goes on with the request: keep it above the search deadline)."),
 )
 
 

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 MAX_BODY_BYTES = 16 * 1024
 MAX_LINE_BYTES = 8 * 1024
+REQUESTS_PER_ADDRESS = 8  # in progress at once, exports aside: one address never holds more than half the threads
 EXPORTS_PER_ADDRESS = 16
 EXPORTS_AT_ONCE = 2  # prepared by gunicorn at once; nginx holds any number of finished ones for their readers
 MAX_TEMP_FILE = "256m"  # per response; an export of the 106k corpus is ~45 MB
@@ -49,8 +50,10 @@ ERROR_PAGES: dict[str, tuple[int, str]] = {
     "411": (411, "Length Required: a request body needs a Content-Length"),
     "413": (413, f"Request Entity Too Large: the request body is over the limit of {MAX_BODY_BYTES:,} bytes"),
     "414": (414, f"URI Too Long: the request line is over the limit of {MAX_LINE_BYTES:,} bytes"),
-    "429": (429, f"Too Many Requests: at most {EXPORTS_PER_ADDRESS} exports at once from one address; "
+    "429": (429, f"Too Many Requests: at most {REQUESTS_PER_ADDRESS} requests at once from one address; "
                  "try again when one has finished"),
+    "429-exports": (429, f"Too Many Requests: at most {EXPORTS_PER_ADDRESS} exports at once from one address; "
+                         "try again when one has finished"),
     "431": (431, f"Request Header Fields Too Large: a header line is over the limit of {MAX_LINE_BYTES:,} bytes"),
     "500": (500, "Internal Server Error: the front server failed"),
     "501": (501, "Not Implemented: the request uses a transfer encoding the server does not support"),
@@ -61,12 +64,12 @@ ERROR_PAGES: dict[str, tuple[int, str]] = {
     "exports-busy": (503, f"Service Unavailable: the server is preparing {EXPORTS_AT_ONCE} exports, as many as it "
                           "does at once; try again in a few seconds"),
 }
-RETRY_AFTER = {"429": 5, "exports-busy": 5}
+RETRY_AFTER = {"429": 5, "429-exports": 5, "exports-busy": 5}
 # nginx's code -> the page it gets. 494 is nginx's own code for a header over the limit: it goes out as 431.
 ERROR_CODES: dict[int, str] = {int(name): name for name in ERROR_PAGES if name.isdigit() and name != "431"}
 ERROR_CODES[494] = "431"
 # Exports: nginx answers 502 when EXPORTS_AT_ONCE are being prepared (the upstream's max_conns).
-EXPORT_ERROR_CODES = {**ERROR_CODES, 502: "exports-busy"}
+EXPORT_ERROR_CODES = {**ERROR_CODES, 429: "429-exports", 502: "exports-busy"}
 
 
 class FrontError(Exception):
@@ -150,7 +153,8 @@ def render_nginx_conf(settings: FrontSettings, run_dir: Path, upstream: str) -> 
         "run_dir": str(run_dir), "port": str(settings.port), "upstream": upstream,
         "header_timeout": str(settings.header_timeout), "send_timeout": str(settings.send_timeout),
         "upstream_timeout": str(settings.upstream_timeout), "max_temp_file": MAX_TEMP_FILE,
-        "exports_per_address": str(EXPORTS_PER_ADDRESS), "exports_at_once": str(EXPORTS_AT_ONCE),
+        "requests_per_address": str(REQUESTS_PER_ADDRESS), "exports_per_address": str(EXPORTS_PER_ADDRESS),
+        "exports_at_once": str(EXPORTS_AT_ONCE),
         "error_pages": error_page_directives(ERROR_CODES), "error_locations": error_locations(),
         "export_error_pages": error_page_directives(EXPORT_ERROR_CODES, indent="            "),
     }

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from newsearch.indexer import rebuild
-from newsearch.serve import EXPORTS_AT_ONCE
+from newsearch.serve import EXPORTS_AT_ONCE, REQUESTS_PER_ADDRESS
 from newsearch.web import SECURITY_HEADERS
 
 from .conftest import ROOT, SEEDS
@@ -192,6 +192,30 @@ def test_slowloris_connections_are_cut_and_do_not_delay_others(front: Served) ->
         assert max(closed_at.values()) < HEADER_TIMEOUT + 4
     finally:
         for s in sockets:
+            s.close()
+
+
+def test_requests_in_progress_are_capped_per_address_and_a_stalled_body_is_cut(front: Served) -> None:
+    holders = [socket.create_connection(("127.0.0.1", front.port), timeout=10) for _ in range(REQUESTS_PER_ADDRESS)]
+    try:
+        for s in holders:  # each request is in progress, its body never finished
+            s.sendall(b"POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nq=")
+        time.sleep(0.3)
+        refused = front.request("GET", "/api/stats")
+        assert_front_error(refused, 429, f"Too Many Requests: at most {REQUESTS_PER_ADDRESS} requests at once from "
+                                         "one address; try again when one has finished")
+        assert refused[1]["Retry-After"] == ["5"]
+        other = http.client.HTTPConnection("127.0.0.1", front.port, timeout=10, source_address=("127.0.0.2", 0))
+        other.request("GET", "/api/stats")
+        assert other.getresponse().status == 200  # another address is not held up
+        other.close()
+        time.sleep(HEADER_TIMEOUT + 1)
+        for s in holders:  # nginx gave up on the bodies and reset the connections
+            with pytest.raises(ConnectionResetError):
+                s.recv(1024)
+        assert front.request("GET", "/api/stats")[0] == 200
+    finally:
+        for s in holders:
             s.close()
 
 
