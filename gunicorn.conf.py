@@ -17,14 +17,17 @@ threads = int_setting("NEWSEARCH_THREADS", 1, 64)
 timeout = int_setting("NEWSEARCH_WORKER_TIMEOUT", 1, 3600)
 graceful_timeout = 20
 max_requests = 0
-limit_request_line = 8190
-limit_request_fields = 60
-limit_request_field_size = 8190
+# Alone, gunicorn bounds requests itself. Behind nginx, which bounds them first and answers in the app's
+# JSON error shape, gunicorn must never refuse what nginx let through (its own pages are plain HTML).
+behind_nginx = bind.startswith("unix:")
+limit_request_line = 0 if behind_nginx else 8190
+limit_request_fields = 32768 if behind_nginx else 60
+limit_request_field_size = 0 if behind_nginx else 8190
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
 # Behind nginx the peer is a unix socket: the client's address comes in X-Real-IP.
-access_log_format = ('%({x-real-ip}i)s' if bind.startswith("unix:") else "%(h)s") + ' "%(r)s" %(s)s %(b)s %(M)sms'
+access_log_format = ('%({x-real-ip}i)s' if behind_nginx else "%(h)s") + ' "%(r)s" %(s)s %(b)s %(M)sms'
 preload_app = False
 # gunicorn 23+: no shared ~/.gunicorn/gunicorn.ctl, which several servers on one machine would fight over.
 control_socket_disable = True

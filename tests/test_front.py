@@ -151,6 +151,13 @@ def test_an_unreadable_request_is_a_json_400(front: Served) -> None:
     assert json.loads(body)["error"] == "Bad Request: the request could not be read"
 
 
+def test_gunicorn_never_refuses_what_nginx_let_through(front: Served) -> None:
+    many = {f"X-Header-{i}": "v" for i in range(200)}  # gunicorn alone refuses over 60, with an HTML page
+    assert front.request("GET", "/api/stats", headers=many)[0] == 200
+    assert front.request("GET", "/api/stats", headers={"X-Long": "a" * 8100})[0] == 200
+    assert front.request("GET", "/api/search?q=" + "a" * 8100)[0] == 400  # the app's refusal, not gunicorn's
+
+
 def test_the_error_pages_cannot_be_fetched_directly(front: Served) -> None:
     assert_front_error(front.request("GET", "/.newsearch-error/414"), 404, "Not Found: no such page")
 
