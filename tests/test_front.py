@@ -345,3 +345,11 @@ def test_a_bad_setting_is_refused_by_name(tmp_path: Path) -> None:
                             text=True, timeout=60)
     assert (result.returncode, result.stderr) == (
         2, "newsearch: NEWSEARCH_SEND_TIMEOUT must be a whole number from 1 to 3600, not 'soon'\n")
+
+
+def test_the_readme_lists_every_setting_with_its_default() -> None:
+    from newsearch.config import SETTINGS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [f"| `{s.name}` | {f'`{s.default}`' if s.default else 'empty'} | " for s in SETTINGS]
+    assert [row for row in rows if row not in readme] == []
