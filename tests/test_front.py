@@ -353,3 +353,26 @@ def test_the_readme_lists_every_setting_with_its_default() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = [f"| `{s.name}` | {f'`{s.default}`' if s.default else 'empty'} | " for s in SETTINGS]
     assert [row for row in rows if row not in readme] == []
+
+
+def serve_once(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NEWSEARCH_PORT": str(free_port()), "NEWSEARCH_INDEX_DIR": str(tmp_path / "none"),
+           **settings}
+    return subprocess.run([sys.executable, "-m", "newsearch.serve"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_without_an_index_nothing_is_left_serving_and_the_command_is_named(tmp_path: Path) -> None:
+    result = serve_once(tmp_path, NEWSEARCH_RUN_DIR=str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert (f"newsearch: no index at {tmp_path / 'none'}; build one with: newsearch rebuild-index --index-dir "
+            f"{tmp_path / 'none'}") in result.stderr
+    assert result.stderr.endswith("newsearch: gunicorn exited with status 1 while starting (its messages are above)\n")
+    assert not (tmp_path / "run" / "nginx.pid").exists()
+
+
+def test_a_missing_nginx_is_named_with_the_install_command(tmp_path: Path) -> None:
+    result = serve_once(tmp_path, NEWSEARCH_NGINX=str(tmp_path / "nginx"))
+    assert result.returncode == 2
+    assert result.stderr == (f"newsearch: nginx not found (NEWSEARCH_NGINX={tmp_path}/nginx); install it with "
+                             "`apt-get install nginx` (bash tools/run.sh does)\n")
