@@ -38,7 +38,7 @@ MAX_LINE_BYTES = 8 * 1024
 REQUESTS_PER_ADDRESS = 8  # in progress at once, exports aside: one address never holds more than half the threads
 EXPORTS_PER_ADDRESS = 16
 EXPORTS_AT_ONCE = 2  # prepared by gunicorn at once; nginx holds any number of finished ones for their readers
-MAX_TEMP_FILE = "256m"  # per response; an export of the 106k corpus is ~45 MB
+MAX_TEMP_FILE = "256m"  # per response held for a slow reader; past it, gunicorn waits for the reader (send timeout)
 STARTUP_SECONDS = 120.0
 STOP_SECONDS = 30.0
 
