@@ -7,8 +7,8 @@ python3 -m newsearch.serve --check-port  # before anything else; says how to cho
 if ! command -v "${NEWSEARCH_NGINX:-nginx}" >/dev/null; then
   SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
   $SUDO apt-get update -qq
-  # policy-rc.d-less machines would start the system's nginx service on port 80: we only want the program.
-  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $SUDO apt-get install -y -qq --no-install-recommends nginx >/dev/null
+  # only the program is used: newsearch.serve runs its own nginx, never the system's service
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx >/dev/null
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -e .
