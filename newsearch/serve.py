@@ -185,9 +185,12 @@ class Front:
         if len(str(self.socket)) > 100:
             raise FrontError(f"the runtime folder {run_dir} is too long a path for a unix socket; "
                              "set NEWSEARCH_RUN_DIR to a shorter one")
-        if shutil.which(settings.nginx) is None:
+        # Debian puts nginx in /usr/sbin, which is not on every user's PATH.
+        found = shutil.which(settings.nginx) or shutil.which(settings.nginx, path="/usr/sbin:/sbin")
+        if found is None:
             raise FrontError(f"nginx not found (NEWSEARCH_NGINX={settings.nginx}); install it with "
                              "`apt-get install nginx` (bash tools/run.sh does)")
+        self.nginx = found
 
     def start(self) -> None:
         """Start gunicorn, wait until it accepts, then nginx, and wait until it accepts."""
@@ -198,7 +201,7 @@ class Front:
         self._wait_accepting("gunicorn", socket.AF_UNIX, str(self.socket))
         conf = self.run_dir / "nginx.conf"
         conf.write_text(render_nginx_conf(self.settings, self.run_dir, f"unix:{self.socket}"), encoding="utf-8")
-        self._spawn("nginx", [self.settings.nginx, "-p", str(self.run_dir), "-c", str(conf), "-e", "stderr"],
+        self._spawn("nginx", [self.nginx, "-p", str(self.run_dir), "-c", str(conf), "-e", "stderr"],
                     dict(os.environ))
         self._wait_accepting("nginx", socket.AF_INET, ("127.0.0.1", self.settings.port))
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m newsearch.serve --check-port  # before anything else; says how to choose another port
-if ! command -v "${NEWSEARCH_NGINX:-nginx}" >/dev/null; then
+if ! command -v "${NEWSEARCH_NGINX:-nginx}" >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
   $SUDO apt-get update -qq
   # only the program is used: newsearch.serve runs its own nginx, never the system's service

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
-command -v nginx >/dev/null || missing+=(nginx)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
   $SUDO apt-get update -qq
