@@ -18,6 +18,7 @@ import json
 import os
 import pwd
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -143,13 +144,23 @@ def _quoted(text: str, quote: str) -> str:
     return text
 
 
+def connection_limits() -> tuple[int, int]:
+    """nginx's open files and connections: up to 65,536 files (each proxied request uses two), so that a
+    flood of idle connections runs out of the attacker's patience before it runs out of nginx's slots."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    files = 65536 if os.geteuid() == 0 or hard == resource.RLIM_INFINITY else min(65536, hard)
+    return files, files // 2
+
+
 def render_nginx_conf(settings: FrontSettings, run_dir: Path, upstream: str) -> str:
     """deploy/nginx.conf.template with its {{placeholders}} filled in."""
     if not TEMPLATE.is_file():
         raise FrontError(f"the nginx config template {TEMPLATE} is missing; run from a checkout of newsearch")
     as_root = os.geteuid() == 0  # nginx would switch its workers to `nobody`, who cannot reach the socket
+    files, connections = connection_limits()
     values = {
         "user": f"user {pwd.getpwuid(os.geteuid()).pw_name};" if as_root else "# (not root: no `user` line)",
+        "open_files": str(files), "connections": str(connections),
         "run_dir": str(run_dir), "port": str(settings.port), "upstream": upstream,
         "header_timeout": str(settings.header_timeout), "send_timeout": str(settings.send_timeout),
         "upstream_timeout": str(settings.upstream_timeout), "max_temp_file": MAX_TEMP_FILE,
