@@ -29,7 +29,7 @@ SETTINGS = (
             "(`tools/run.sh` checks that it is free first), or gunicorn itself when started alone."),
     Setting("NEWSEARCH_WORKERS", "2", "gunicorn worker processes."),
     Setting("NEWSEARCH_THREADS", "8", "Threads per gunicorn worker (each answers one request at a time); more in "
-            "all than the front server lets one client address use at once (8)."),
+            "all than the front server lets one client address use at once (4)."),
     Setting("NEWSEARCH_WORKER_TIMEOUT", "30", "Seconds of silence after which gunicorn restarts a worker process."),
     Setting("NEWSEARCH_APP_BIND", "", "Where gunicorn listens. Empty: 127.0.0.1:NEWSEARCH_PORT (gunicorn alone); "
             "the front server sets a unix socket in its runtime folder."),

@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 MAX_BODY_BYTES = 16 * 1024
 MAX_LINE_BYTES = 8 * 1024
-REQUESTS_PER_ADDRESS = 8  # in progress at once, exports aside: one address never holds more than half the threads
+REQUESTS_PER_ADDRESS = 4  # pages and API calls in progress at once: a quarter of gunicorn's threads
+STATIC_PER_ADDRESS = 16
 EXPORTS_PER_ADDRESS = 16
 EXPORTS_AT_ONCE = 2  # prepared by gunicorn at once; nginx holds any number of finished ones for their readers
 MAX_TEMP_FILE = "256m"  # per response held for a slow reader; past it, gunicorn waits for the reader (send timeout)
@@ -53,6 +54,8 @@ ERROR_PAGES: dict[str, tuple[int, str]] = {
     "414": (414, f"URI Too Long: the request line is over the limit of {MAX_LINE_BYTES:,} bytes"),
     "429": (429, f"Too Many Requests: at most {REQUESTS_PER_ADDRESS} requests at once from one address; "
                  "try again when one has finished"),
+    "429-static": (429, f"Too Many Requests: at most {STATIC_PER_ADDRESS} static files at once from one address; "
+                        "try again when one has finished"),
     "429-exports": (429, f"Too Many Requests: at most {EXPORTS_PER_ADDRESS} exports at once from one address; "
                          "try again when one has finished"),
     "431": (431, f"Request Header Fields Too Large: a header line is over the limit of {MAX_LINE_BYTES:,} bytes"),
@@ -65,12 +68,13 @@ ERROR_PAGES: dict[str, tuple[int, str]] = {
     "exports-busy": (503, f"Service Unavailable: the server is preparing {EXPORTS_AT_ONCE} exports, as many as it "
                           "does at once; try again in a few seconds"),
 }
-RETRY_AFTER = {"429": 5, "429-exports": 5, "exports-busy": 5}
+RETRY_AFTER = {"429": 5, "429-static": 5, "429-exports": 5, "exports-busy": 5}
 # nginx's code -> the page it gets. 494 is nginx's own code for a header over the limit: it goes out as 431.
 ERROR_CODES: dict[int, str] = {int(name): name for name in ERROR_PAGES if name.isdigit() and name != "431"}
 ERROR_CODES[494] = "431"
 # Exports: nginx answers 502 when EXPORTS_AT_ONCE are being prepared (the upstream's max_conns).
 EXPORT_ERROR_CODES = {**ERROR_CODES, 429: "429-exports", 502: "exports-busy"}
+STATIC_ERROR_CODES = {**ERROR_CODES, 429: "429-static"}
 
 
 class FrontError(Exception):
@@ -148,7 +152,7 @@ def connection_limits() -> tuple[int, int]:
     """nginx's open files and connections: up to 65,536 files (each proxied request uses two), so that a
     flood of idle connections runs out of the attacker's patience before it runs out of nginx's slots."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    files = 65536 if os.geteuid() == 0 or hard == resource.RLIM_INFINITY else min(65536, hard)
+    files = 65536 if hard == resource.RLIM_INFINITY else min(65536, hard)  # even root may not pass `hard`
     return files, files // 2
 
 
@@ -164,10 +168,12 @@ def render_nginx_conf(settings: FrontSettings, run_dir: Path, upstream: str) -> 
         "run_dir": str(run_dir), "port": str(settings.port), "upstream": upstream,
         "header_timeout": str(settings.header_timeout), "send_timeout": str(settings.send_timeout),
         "upstream_timeout": str(settings.upstream_timeout), "max_temp_file": MAX_TEMP_FILE,
-        "requests_per_address": str(REQUESTS_PER_ADDRESS), "exports_per_address": str(EXPORTS_PER_ADDRESS),
+        "requests_per_address": str(REQUESTS_PER_ADDRESS), "static_per_address": str(STATIC_PER_ADDRESS),
+        "exports_per_address": str(EXPORTS_PER_ADDRESS),
         "exports_at_once": str(EXPORTS_AT_ONCE),
         "error_pages": error_page_directives(ERROR_CODES), "error_locations": error_locations(),
         "export_error_pages": error_page_directives(EXPORT_ERROR_CODES, indent="            "),
+        "static_error_pages": error_page_directives(STATIC_ERROR_CODES, indent="            "),
     }
     text = TEMPLATE.read_text(encoding="utf-8")
     for name, value in values.items():

@@ -117,6 +117,8 @@ def test_a_search_through_nginx_answers_with_the_apps_headers_once(front: Served
     assert {name: headers.get(name) for name in SECURITY_HEADERS} == {n: [v] for n, v in SECURITY_HEADERS.items()}
     assert headers["Server"] == ["nginx"]  # no version
     assert front.request("GET", "/api/search?q=%22unclosed")[0] == 400  # the app's own errors pass through
+    status, headers, body = front.request("GET", "/static/style.css")
+    assert (status, headers["X-Frame-Options"]) == (200, ["DENY"]) and b"{" in body
 
 
 def test_the_app_logs_the_clients_address_behind_nginx(front: Served) -> None:
