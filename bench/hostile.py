@@ -9,7 +9,8 @@ Build the index once (about 3 minutes) and reuse it:
 Starts the server as `bash tools/run.sh` does (`python -m newsearch.serve`: nginx in front of
 gunicorn, default settings), waits until its workers report the index warm, then runs four
 phases of --seconds each. Throughout each, a cheap query (one word, 10 highlighted hits and the
-facets) is sent at --rate requests/s on fresh connections from 127.0.0.2, open loop (sent on
+facets) is sent at --rate requests/s on fresh connections from 127.0.2.x (each request another
+user), open loop (sent on
 schedule, not after the previous answer); its p50/p99 are reported per phase with the load
 average. The hostile clients connect from 127.0.0.1: another address, as an attacker would be
 (nginx caps requests in progress per address; --same-address shows the cap at work, and
@@ -59,11 +60,12 @@ TARGET_MS = 250.0
 
 @dataclass
 class Probe:
-    """The cheap query, sent on a fixed schedule; one thread per request so a slow answer delays no other."""
+    """The cheap query, sent on a fixed schedule; one thread per request so a slow answer delays no other.
+    Each request stands for another user (127.0.2.x), unless `same` is set (then 127.0.0.1, like the attackers)."""
 
     port: int
     rate: float
-    source: str
+    same: bool
     times: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -71,16 +73,17 @@ class Probe:
         start, threads = time.monotonic(), []
         for i in range(int(seconds * self.rate)):
             time.sleep(max(0.0, start + i / self.rate - time.monotonic()))
-            thread = threading.Thread(target=self._one, args=(f"/api/search?q={CHEAP[i % len(CHEAP)]}",))
+            address = "127.0.0.1" if self.same else f"127.0.2.{i % 250 + 1}"
+            thread = threading.Thread(target=self._one, args=(f"/api/search?q={CHEAP[i % len(CHEAP)]}", address))
             thread.start()
             threads.append(thread)
         for thread in threads:
             thread.join(timeout=40)
 
-    def _one(self, path: str) -> None:
+    def _one(self, path: str, address: str) -> None:
         started = time.perf_counter()
         try:
-            status, body = get(self.port, path, timeout=30, source=self.source)
+            status, body = get(self.port, path, timeout=30, source=address)
             if status != 200 or not json.loads(body)["ok"]:
                 self.errors.append(f"{status} {body[:100]!r}")
         except (OSError, http.client.HTTPException, ValueError) as exc:
@@ -292,7 +295,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--export-q", default="oil", help="the query the slow export readers export")
     parser.add_argument("--same-address", action="store_true",
-                        help="send the cheap query from 127.0.0.1 like the hostile clients (default: 127.0.0.2)")
+                        help="send the cheap query from 127.0.0.1 like the hostile clients (default: 127.0.2.x)")
     parser.add_argument("--spread", action="store_true",
                         help="each hostile client from its own address (127.0.1.x), past the per-address caps")
     parser.add_argument("--phases", default="baseline,slowloris,exports,worst",
@@ -309,7 +312,7 @@ def main() -> None:
     print(f"front server (nginx + gunicorn, default settings) on {args.index_dir}; cheap query at {args.rate:g}/s, "
           f"{args.seconds:g} s per phase; server log {log}", flush=True)
     def probe() -> Probe:
-        return Probe(port, args.rate, "127.0.0.1" if args.same_address else "127.0.0.2")
+        return Probe(port, args.rate, args.same_address)
 
     phases = {
         "baseline": lambda: phase("baseline", port, probe(), args.seconds, contextlib.nullcontext(),
