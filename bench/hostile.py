@@ -10,9 +10,8 @@ Starts the server as `bash tools/run.sh` does (`python -m newsearch.serve`: ngin
 gunicorn, default settings), waits until its workers report the index warm, then runs four
 phases of --seconds each. Throughout each, a cheap query (one word, 10 highlighted hits and the
 facets) is sent at --rate requests/s on fresh connections from 127.0.2.x (each request another
-user), open loop (sent on
-schedule, not after the previous answer); its p50/p99 are reported per phase with the load
-average. The hostile clients connect from 127.0.0.1: another address, as an attacker would be
+user), open loop (sent on schedule, not after the previous answer); its p50/p99 are reported
+per phase with the load average. The hostile clients connect from 127.0.0.1: another address, as an attacker would be
 (nginx caps requests in progress per address; --same-address shows the cap at work, and
 --spread gives each hostile client its own address, so that the caps do not help). Phases:
 
