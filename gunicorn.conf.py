@@ -1,36 +1,43 @@
-"""gunicorn settings for a 2-core machine: 2 worker processes x 4 threads, searches only.
+"""gunicorn settings for a 2-core machine: 2 worker processes x 8 threads, searches only.
 
-Each worker opens the index itself after the fork (one searcher per thread, per index
-generation); the one process that writes the index is `newsearch rebuild-index`.
+The variables are declared in newsearch/config.py. `bash tools/run.sh` (newsearch/serve.py) runs
+gunicorn on a unix socket behind nginx, which buffers slow clients; started alone, gunicorn
+listens on 127.0.0.1:NEWSEARCH_PORT. Each worker opens the index itself after the fork (one
+searcher per thread, per index generation); the one process that writes the index is
+`newsearch rebuild-index`.
 """
 
-import os
+# gunicorn takes every module-level name that is a setting of its own (`config` is one): import functions.
+from newsearch.config import app_bind, default_index_dir, int_setting
 
-bind = f"127.0.0.1:{os.environ.get('NEWSEARCH_PORT', '8000')}"
-workers = int(os.environ.get("NEWSEARCH_WORKERS", "2"))
+bind = app_bind()
+workers = int_setting("NEWSEARCH_WORKERS", 1, 64)
 worker_class = "gthread"
-threads = 4
-timeout = 30
+threads = int_setting("NEWSEARCH_THREADS", 1, 64)
+timeout = int_setting("NEWSEARCH_WORKER_TIMEOUT", 1, 3600)
 graceful_timeout = 20
 max_requests = 0
-limit_request_line = 8190
-limit_request_fields = 60
-limit_request_field_size = 8190
+# Alone, gunicorn bounds requests itself. Behind nginx, which bounds them first and answers in the app's
+# JSON error shape, gunicorn must never refuse what nginx let through (its own pages are plain HTML).
+behind_nginx = bind.startswith("unix:")
+limit_request_line = 0 if behind_nginx else 8190
+limit_request_fields = 32768 if behind_nginx else 60
+limit_request_field_size = 0 if behind_nginx else 8190
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Behind nginx the peer is a unix socket: the client's address comes in X-Real-IP.
+access_log_format = ('%({x-real-ip}i)s' if behind_nginx else "%(h)s") + ' "%(r)s" %(s)s %(b)s %(M)sms'
 preload_app = False
+# gunicorn 23+: no shared ~/.gunicorn/gunicorn.ctl, which several servers on one machine would fight over.
+control_socket_disable = True
 
 
 def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
     """Refuse to start without a readable index, saying which command builds it."""
-    from pathlib import Path
-
-    from newsearch.config import default_index_dir
     from newsearch.indexer import IndexMissing, open_current
 
-    root = Path(os.environ.get("NEWSEARCH_INDEX_DIR") or default_index_dir())
+    root = default_index_dir()
     try:
         open_current(root).close()
     except IndexMissing as exc:

@@ -1,12 +1,14 @@
 """Load test: the real server (gunicorn, gunicorn.conf.py) over loopback, distinct faceted queries.
 
-    python bench/load.py [--index-dir DIR] [--seconds 300] [--concurrency 8]
+    python bench/load.py [--index-dir DIR] [--seconds 300] [--concurrency 8] [--front]
 
-Starts gunicorn on the index (build it with bench/ingest.py), waits until its workers report
-the index warm (as a load balancer's readiness check would), drives it with distinct queries
-from the same generator as bench/search.py (varying page, sort and filters so no two requests
-are alike), and reports requests/s, p50/p95/p99 latency, errors, and the workers' memory
-(RSS) at start and end. Traffic goes only to 127.0.0.1; the loop is bounded in time.
+With --front the server is the whole set-up that `bash tools/run.sh` runs (`python -m newsearch.serve`:
+nginx in front of gunicorn); without it, gunicorn alone. Starts the server on the index (build it
+with bench/ingest.py), waits until its workers report the index warm (as a load balancer's
+readiness check would), drives it with distinct queries from the same generator as
+bench/search.py (varying page, sort and filters so no two requests are alike), and reports
+requests/s, p50/p95/p99 latency, errors, and the workers' memory (RSS) at start and end.
+Traffic goes only to 127.0.0.1; the loop is bounded in time.
 """
 
 from __future__ import annotations
@@ -53,6 +55,14 @@ def worker_rss(master: int) -> dict[int, tuple[float, float]]:
     return out
 
 
+def gunicorn_master(launcher: int) -> int:
+    """gunicorn's master among the front server's two children (the other is nginx)."""
+    for child in Path(f"/proc/{launcher}/task/{launcher}/children").read_text().split():
+        if b"gunicorn" in Path(f"/proc/{child}/cmdline").read_bytes():
+            return int(child)
+    raise SystemExit("no gunicorn under the front server")
+
+
 def drive(port: int, paths: list[str], stop_at: float, times: list[float], errors: list[str]) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     i = 0
@@ -80,6 +90,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--front", action="store_true", help="nginx in front of gunicorn, as tools/run.sh runs it")
     args = parser.parse_args()
     engine = SearchEngine(args.index_dir)
     cases = make_mix(engine.snapshot(), 40_000, seed=11)
@@ -87,14 +98,16 @@ def main() -> None:
     rng = random.Random(5)
     paths = list(dict.fromkeys(params(c, rng) for c in cases))
     env = {**os.environ, "NEWSEARCH_INDEX_DIR": str(args.index_dir), "NEWSEARCH_PORT": str(args.port)}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = ["-m", "newsearch.serve"] if args.front else ["-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+    server = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
         _wait(args.port)
         _wait_warm(args.port)  # both workers have loaded the index and decoded its frequent terms
         for path in paths[-200:]:  # every worker thread opens its own searcher before the start reading
             _get(args.port, path)
-        start_rss = worker_rss(server.pid)
+        master = gunicorn_master(server.pid) if args.front else server.pid
+        start_rss = worker_rss(master)
         per_thread = [paths[i::args.concurrency] for i in range(args.concurrency)]
         times: list[float] = []
         errors: list[str] = []
@@ -106,10 +119,11 @@ def main() -> None:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
-        end_rss = worker_rss(server.pid)
+        end_rss = worker_rss(master)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    print("server: " + ("nginx in front of gunicorn" if args.front else "gunicorn alone"))
     print(f"{len(times):,} requests ({len(set(paths[:len(times)])):,} distinct) in {elapsed:.0f}s at concurrency "
           f"{args.concurrency}: {len(times) / elapsed:.1f} requests/s; {len(errors)} errors; {load()}")
     print(f"latency: {summary(times)}")

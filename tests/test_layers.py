@@ -14,7 +14,7 @@ LAYERS = [
      "nereval", "querylang", "highlight", "engine", "model", "resolve", "copies", "stories", "language", "formats"},
     {"schema", "store", "indexer"},
     {"columns", "postings", "vocabulary", "executor", "generation", "groups", "search", "sphinx", "research"},
-    {"web", "cli"},
+    {"web", "cli", "serve"},
 ]
 
 
