@@ -57,7 +57,7 @@ class Settings:
     size_ratio: float = 0.3      # the smaller text has at least this share of the larger's shingles
     bridge_ratio: float = 0.6    # a new article merges groups only through copies of about its own size
     story_window: int = 3        # days either side
-    story_similarity: float = 0.30    # cosine, dated articles within the window
+    story_similarity: float = 0.35    # cosine, dated articles within the window
     undated_similarity: float = 0.75  # cosine when either article is undated: so strong the date cannot matter
 
 
