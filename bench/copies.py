@@ -246,7 +246,8 @@ def distinct_originals(items: list[Item]) -> list[Item]:
     seen: set[str] = set()
     out = []
     for item in items:
-        keys = {item.title.lower()} | {" ".join(s.lower().split()) for s in sentences(item.body) if len(s.split()) >= 12}
+        long_sentences = {" ".join(s.lower().split()) for s in sentences(item.body) if len(s.split()) >= 12}
+        keys = {item.title.lower()} | long_sentences
         if keys & seen:
             continue
         seen |= keys
@@ -322,40 +323,57 @@ def build(reuters_lines: int = 2500, bbc_count: int = 700, seed: int = 12, reser
     return labelled_set(pool, news[cut:] + stories[bbc_count:], seed)
 
 
-def sample_report(count: int) -> Iterator[str]:
-    """Copy groups and stories on the first ``count`` Reuters articles (all of them, as indexed)."""
+def sample_report(count: int, entities: bool, state: Path | None) -> Iterator[str]:
+    """Copy groups and stories on the first ``count`` Reuters articles, parsed as the indexer parses them."""
+    from newsearch.documents import DocumentError, Raw, parse_raw, with_entities
+    from newsearch.entities import default_extractor
+
+    extractor = default_extractor() if entities else None
+    docs = []
+    with lzma.open(REUTERS, "rb") as f:
+        for number, line in enumerate(itertools.islice(f, count), start=1):
+            try:
+                doc = parse_raw(Raw(f"reuters:{number}", "json", line, f"reuters:{number}", "Reuters"))
+            except DocumentError:
+                continue
+            docs.append(with_entities(doc, extractor) if extractor else doc)
     grouper = Grouper()
-    items = []
-    with lzma.open(REUTERS, "rt", encoding="utf-8") as f:
-        for line in itertools.islice(f, count):
-            rec = json.loads(line)
-            items.append(Item(rec["id"], rec["title"], rec["body"], datetime.fromisoformat(rec["date"]),
-                              "Reuters", rec["id"], "original"))
     started = time.process_time()
-    for item in items:
-        grouper.add(item)
+    for doc in docs:
+        grouper.add(doc)
     elapsed = time.process_time() - started
     articles, groups, stories = grouper.counts()
     yield (f"{articles} articles: {groups} copy groups, {stories} stories; "
-           f"{1000 * elapsed / articles:.2f} ms CPU/article")
-    by_id = {i.id: i for i in items}
-    sizes = Counter(grouper.story_clusters.of.values())
-    for sid, n in sizes.most_common(8):
-        titles = [by_id[m].title[:60] for m in grouper.story_members(sid)[:5]]
-        yield f"  story of {n}: {titles}"
+           f"{1000 * elapsed / articles:.2f} ms CPU/article (entities: {entities})")
+    by_id = {d.id: d for d in docs}
+    for label, clusters, members in (("copy group", grouper.groups, grouper.members),
+                                     ("story", grouper.story_clusters, grouper.story_members)):
+        sizes = Counter(clusters.of.values())
+        yield f"  {label} sizes: " + ", ".join(f"{n}: {k}" for n, k in sorted(Counter(sizes.values()).items()))
+        for cid, n in sizes.most_common(6):
+            shown = [f"{by_id[m].published:%m-%d} {by_id[m].title[:50]}" for m in members(cid)[:4]]
+            yield f"  {label} of {n}: {shown}"
+    if state:
+        grouper.save(state)
+        size = sum(p.stat().st_size for p in state.iterdir())
+        yield f"  state saved in {state}: {size / 1e6:.1f} MB on disk"
 
 
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=0, help="also group this many Reuters articles and report")
+    parser.add_argument("--entities", action="store_true", help="extract entities for the sample (slower)")
+    parser.add_argument("--state", type=Path, help="save the sample's grouper state into this folder")
+    parser.add_argument("--no-labelled", action="store_true", help="skip the labelled set")
     args = parser.parse_args()
-    items = build()
-    for line in report(score(items), items):
-        print(line)
-    if args.sample:
-        for line in sample_report(args.sample):
+    if not args.no_labelled:
+        items = build()
+        for line in report(score(items), items):
             print(line)
+    if args.sample:
+        for line in sample_report(args.sample, args.entities, args.state):
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

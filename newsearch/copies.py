@@ -90,7 +90,7 @@ class GroupsError(RuntimeError):
 # --- copy sketches ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CopySketch:
     """An article's anchors (bottom-k shingle hashes) and its shingle sample at 1 / 2**level."""
 
@@ -201,7 +201,7 @@ class CopyIndex:
 
     def matches(self, sketch: CopySketch) -> list[Match]:
         """Stored articles that are copies of this sketch's article, best first."""
-        found = Counter(n for h in sketch.anchors.tolist() for n in self.postings.range(h >> 20, 0, 0))
+        found = Counter(self.postings.ranges([h >> 20 for h in sketch.anchors.tolist()], 0, 0))
         matches = []
         for number in found:
             other = self.sketches[number]
@@ -228,13 +228,13 @@ class CopyIndex:
 # --- clusters with stable ids ------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Cluster:
-    """A copy group or a story: its stable id, creation rank and member article numbers."""
+    """A copy group or a story: its stable id, creation rank and member article numbers (a list: most have one)."""
 
     id: str
     seq: int
-    members: set[int] = field(default_factory=set)
+    members: list[int] = field(default_factory=list)
 
 
 class Clusters:
@@ -252,14 +252,14 @@ class Clusters:
         while cid in self.clusters or cid in self.aliases:
             n += 1
             cid = f"{wanted}~{n}"
-        self.clusters[cid] = Cluster(cid, self.seq, {number})
+        self.clusters[cid] = Cluster(cid, self.seq, [number])
         self.seq += 1
         self.of[number] = cid
         return cid
 
     def join(self, number: int, cid: str) -> None:
         """Put an article in an existing cluster."""
-        self.clusters[cid].members.add(number)
+        self.clusters[cid].members.append(number)
         self.of[number] = cid
 
     def merge(self, cids: Iterable[str]) -> tuple[str, set[int]]:
@@ -267,8 +267,8 @@ class Clusters:
         found = sorted((self.clusters[c] for c in set(cids)), key=lambda c: c.seq)
         keep, moved = found[0], set()
         for other in found[1:]:
-            keep.members |= other.members
-            moved |= other.members
+            keep.members.extend(other.members)
+            moved.update(other.members)
             for number in other.members:
                 self.of[number] = keep.id
             self.aliases[other.id] = keep.id
@@ -281,7 +281,7 @@ class Clusters:
         if cid is None:
             return
         cluster = self.clusters[cid]
-        cluster.members.discard(number)
+        cluster.members.remove(number)
         if not cluster.members:
             del self.clusters[cid]
             self.aliases.setdefault(cid, cid)
@@ -304,7 +304,7 @@ class Clusters:
         made = cls()
         made.seq, made.aliases = int(state["seq"]), dict(state["aliases"])
         for cid, seq, members in state["clusters"]:
-            made.clusters[cid] = Cluster(cid, int(seq), set(members))
+            made.clusters[cid] = Cluster(cid, int(seq), list(members))
             for number in members:
                 made.of[number] = cid
         return made
@@ -552,7 +552,7 @@ def _restore_vocab(index: StoryIndex, vocab: list[str], df: np.ndarray, document
 
 def _renumber(clusters: Clusters, mapping: np.ndarray) -> None:
     for cluster in clusters.clusters.values():
-        cluster.members = {int(mapping[n]) for n in cluster.members}
+        cluster.members = [int(mapping[n]) for n in cluster.members]
     clusters.of = {int(mapping[n]): cid for n, cid in clusters.of.items()}
 
 

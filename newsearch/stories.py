@@ -9,7 +9,6 @@ keyed by (term, day); the similarity is the cosine of the two TF-IDF vectors.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from datetime import datetime
 
 import numpy as np
 
-WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 _STOPWORD_TEXT = """
 a about above after again against all also am an and any are as at be because been before being below between
 both but by can could did do does doing down during each few for from further had has have having he her here
@@ -44,11 +42,6 @@ def day_number(published: datetime | None) -> int:
     if published is None:
         return UNDATED
     return max(1, published.toordinal() - DAY_ORIGIN + 1)
-
-
-def content_words(text: str) -> list[str]:
-    """Lower-cased words of the text without stopwords, numbers and one- or two-letter words."""
-    return [w for w in WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS]
 
 
 def is_content(word: str) -> bool:
@@ -95,26 +88,28 @@ class PostingMap:
         self.keys, self.values = keys[order], values[order]
         self.recent, self.pending = {}, 0
 
-    def range(self, major: int, low: int, high: int, limit: int | None = None) -> list[int]:
-        """The values under one major with minors in [low, high] (nothing if more than ``limit``)."""
-        base = major << DAY_BITS
-        lo, hi = np.searchsorted(self.keys, np.array([base | low, (base | high) + 1], dtype=np.uint64)).tolist()
-        recent = [v for minor, v in self.recent.get(major, ()) if low <= minor <= high]
-        if limit is not None and hi - lo + len(recent) > limit:
-            return []
-        return (self.values[lo:hi].tolist() if hi > lo else []) + recent
-
     def counts(self, majors: list[int]) -> list[int]:
         """How many values each major has under minor 0."""
         keys = np.array([m << DAY_BITS for m in majors], dtype=np.uint64)
         found = np.searchsorted(self.keys, keys + np.uint64(1)) - np.searchsorted(self.keys, keys)
         return [int(n) + len(self.recent.get(m, ())) for n, m in zip(found.tolist(), majors, strict=True)]
 
-    def count(self, major: int, low: int, high: int) -> int:
-        """How many values lie under one major with minors in [low, high]."""
-        base = major << DAY_BITS
-        lo, hi = np.searchsorted(self.keys, np.array([base | low, base | high + 1], dtype=np.uint64))
-        return int(hi - lo) + sum(1 for minor, _ in self.recent.get(major, ()) if low <= minor <= high)
+    def ranges(self, majors: list[int], low: int, high: int, limit: int | None = None) -> list[int]:
+        """The values of several majors with minors in [low, high] (a major with more than ``limit`` is skipped)."""
+        if not majors:
+            return []
+        keys = np.array([m << DAY_BITS for m in majors], dtype=np.uint64)
+        starts = np.searchsorted(self.keys, keys | np.uint64(low)).tolist()
+        ends = np.searchsorted(self.keys, (keys | np.uint64(high)) + np.uint64(1)).tolist()
+        found: list[int] = []
+        for major, lo, hi in zip(majors, starts, ends, strict=True):
+            recent = [v for minor, v in self.recent.get(major, ()) if low <= minor <= high]
+            if limit is not None and hi - lo + len(recent) > limit:
+                continue
+            if hi > lo:
+                found.extend(self.values[lo:hi].tolist())
+            found.extend(recent)
+        return found
 
     def drop(self, dead: set[int]) -> None:
         """Forget every entry whose value is in ``dead``."""
@@ -133,7 +128,7 @@ class PostingMap:
         return int(self.keys.nbytes + self.values.nbytes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoryVector:
     """An article's strongest terms (sorted ids) with their term frequencies, and its day."""
 
@@ -218,12 +213,12 @@ class StoryIndex:
         """Articles sharing key terms with this vector: (dated within the window, undated or any date)."""
         near: Counter[int] = Counter()
         far: Counter[int] = Counter()
-        for term in self.key_terms(vector):
-            if vector.day == UNDATED:
-                far.update(self.postings.range(term, 0, (1 << DAY_BITS) - 1, MAX_RANGE))
-                continue
-            near.update(self.postings.range(term, max(1, vector.day - window), vector.day + window))
-            far.update(self.postings.range(term, UNDATED, UNDATED))
+        terms = self.key_terms(vector)
+        if vector.day == UNDATED:
+            far.update(self.postings.ranges(terms, 0, (1 << DAY_BITS) - 1, MAX_RANGE))
+        else:
+            near.update(self.postings.ranges(terms, max(1, vector.day - window), vector.day + window))
+            far.update(self.postings.ranges(terms, UNDATED, UNDATED))
         return _best(near, limit), _best(far, limit)
 
     def similarities(self, vector: StoryVector, numbers: Sequence[int]) -> np.ndarray:
