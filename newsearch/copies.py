@@ -56,6 +56,7 @@ class Settings:
     containment: float = 0.6     # share of the smaller text's shingles found in the larger
     size_ratio: float = 0.3      # the smaller text has at least this share of the larger's shingles
     bridge_ratio: float = 0.6    # a new article merges groups only through copies of about its own size
+    coherence: float = 0.3       # an article joins a group only if it shares this much with each member
     story_window: int = 3        # days either side
     story_similarity: float = 0.35    # cosine, dated articles within the window
     undated_similarity: float = 0.75  # cosine when either article is undated: so strong the date cannot matter
@@ -340,7 +341,7 @@ class Grouper:
         number = self._register(article)
         title, body = tokens(article.title), tokens(article.body)
         sketch = self.copies.sketch(title, body)
-        copies = self._linked(self.copies.matches(sketch))
+        copies = self._linked(sketch, self.copies.matches(sketch))
         entities = (*article.people, *article.organizations, *article.places)
         vector = self.stories.vectorize(title, Counter(body), entities, day_number(article.published))
         group = self._group(number, copies, article.id)
@@ -349,17 +350,33 @@ class Grouper:
         self.stories.insert(number, vector)
         return Assignment(group, story, self.original(group))
 
-    def _linked(self, matches: list[Match]) -> list[int]:
+    def _linked(self, sketch: CopySketch, matches: list[Match]) -> list[int]:
         """The copies an article links to: the best, then others of about its size or copies of those linked.
 
         A round-up containing two briefs is a copy of each, but must not merge them: a smaller match
-        is linked only if it is also a copy of a match already linked.
+        is linked only if it is also a copy of a match already linked, and a group is joined only if
+        the article shares text with every member (so briefs cannot both join a round-up's group).
         """
-        linked = matches[:1]
-        for match in matches[1:]:
-            if match.ratio >= self.settings.bridge_ratio or any(self._copies(match.number, m.number) for m in linked):
+        linked: list[Match] = []
+        verdicts: dict[str, bool] = {}
+        for match in matches:
+            if linked and match.ratio < self.settings.bridge_ratio and not any(
+                    self._copies(match.number, m.number) for m in linked):
+                continue
+            group = self.groups.of[match.number]
+            if group not in verdicts:
+                verdicts[group] = self._coherent(sketch, group)
+            if verdicts[group]:
                 linked.append(match)
         return [m.number for m in linked]
+
+    def _coherent(self, sketch: CopySketch, group: str) -> bool:
+        """Whether the article shares a good part of its text with every member of a group (the first 50)."""
+        for number in self.groups.clusters[group].members[:50]:
+            other = self.copies.sketches[number]
+            if other is not None and overlap(sketch, other)[0] < self.settings.coherence:
+                return False
+        return True
 
     def _copies(self, a: int, b: int) -> bool:
         sa, sb = self.copies.sketches[a], self.copies.sketches[b]

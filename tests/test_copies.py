@@ -115,6 +115,15 @@ def test_a_round_up_joins_one_brief_and_does_not_merge_two() -> None:
     assert grouper.members("a") == ["a", "c", "d"]
 
 
+def test_briefs_arriving_after_their_round_up_do_not_both_join_it() -> None:
+    text = " ".join(f"word{n} of sentence number {n} about the merger talks." for n in range(60))
+    words = text.split()
+    grouper = Grouper()
+    assert grouper.add(article("round-up", text)).copy_group == "round-up"
+    assert grouper.add(article("brief-1", " ".join(words[:300]))).copy_group == "round-up"
+    assert grouper.add(article("brief-2", " ".join(words[300:]))).copy_group == "brief-2"
+
+
 def test_a_new_article_of_the_same_size_merges_two_groups_under_the_older_id() -> None:
     words = " ".join(f"token{n} is part of a long wire story with words." for n in range(40)).split()
     head, tail = " ".join(words[:280]), " ".join(words[120:])
