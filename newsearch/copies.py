@@ -58,6 +58,7 @@ class Settings:
     bridge_ratio: float = 0.6    # a new article merges groups only through copies of about its own size
     coherence: float = 0.3       # an article joins a group only if it shares this much with each member
     story_window: int = 3        # days either side
+    story_span: int = 7          # days a story found by similarity may cover at most (copies may go beyond)
     story_similarity: float = 0.35    # cosine, dated articles within the window
     undated_similarity: float = 0.75  # cosine when either article is undated: so strong the date cannot matter
 
@@ -327,6 +328,7 @@ class Grouper:
         self.times: list[float] = []  # POSIX seconds, +inf when undated
         self.numbers: dict[str, int] = {}
         self.changed: set[int] = set()
+        self.spans: dict[str, tuple[float, float]] = {}  # story -> (first, last) POSIX time of its dated articles
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -404,16 +406,24 @@ class Grouper:
         return cid
 
     def _story(self, number: int, copies: list[int], vector: StoryVector, doc_id: str) -> str:
-        related = copies or self._same_event(vector)
+        when = self.times[number]
+        related = copies or self._same_event(vector, when)
         if not related:
-            return self.story_clusters.create(number, doc_id)
-        sid, moved = self.story_clusters.merge({self.story_clusters.of[n] for n in related})
+            sid = self.story_clusters.create(number, doc_id)
+            self._stretch(sid, (), when)
+            return sid
+        stories = {self.story_clusters.of[n] for n in related}
+        sid, moved = self.story_clusters.merge(stories)
         self.changed |= moved
         self.story_clusters.join(number, sid)
+        self._stretch(sid, stories - {sid}, when)
         return sid
 
-    def _same_event(self, vector: StoryVector) -> list[int]:
-        """The most similar article above the threshold for its kind (dated in window, or undated)."""
+    def _same_event(self, vector: StoryVector, when: float) -> list[int]:
+        """The most similar article above the threshold for its kind (dated in window, or undated).
+
+        A story found by similarity may not grow longer than ``story_span`` days (no endless sagas).
+        """
         s = self.settings
         near, far = self.stories.candidates(vector, s.story_window)
         dated = s.undated_similarity if vector.day == UNDATED else s.story_similarity
@@ -421,9 +431,31 @@ class Grouper:
         for numbers, threshold in ((near, dated), (far, s.undated_similarity)):
             scores = self.stories.similarities(vector, numbers)
             for n, score in zip(numbers, scores.tolist(), strict=True):
-                if score >= threshold and score > best_score and n in self.story_clusters.of:
+                if score >= threshold and score > best_score and n in self.story_clusters.of \
+                        and self._fits(self.story_clusters.of[n], when):
                     best, best_score = n, score
         return [best] if best >= 0 else []
+
+    def _fits(self, story: str, when: float) -> bool:
+        first, last = self.spans.get(story, (math.inf, -math.inf))
+        if when == math.inf or first == math.inf:
+            return True
+        return max(last, when) - min(first, when) <= self.settings.story_span * 86400
+
+    def _stretch(self, story: str, others: Iterable[str], when: float) -> None:
+        """Record the dated extent of a story after an article joined it (and other stories merged in)."""
+        first, last = self.spans.pop(story, (math.inf, -math.inf))
+        for other in others:
+            a, b = self.spans.pop(other, (math.inf, -math.inf))
+            first, last = min(first, a), max(last, b)
+        if when != math.inf:
+            first, last = min(first, when), max(last, when)
+        self.spans[story] = (first, last)
+
+    def _rebuild_spans(self) -> None:
+        self.spans = {}
+        for number, story in self.story_clusters.of.items():
+            self._stretch(story, (), self.times[number])
 
     def remove(self, doc_id: str) -> bool:
         """Forget an article (an --update deletion); False if it was not there."""
@@ -556,6 +588,7 @@ class Grouper:
         made.stories.postings.keys, made.stories.postings.values = arrays["story_keys"], arrays["story_values"]
         made.groups = Clusters.from_state(meta["groups"])
         made.story_clusters = Clusters.from_state(meta["stories"])
+        made._rebuild_spans()
         return made
 
 

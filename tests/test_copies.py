@@ -215,3 +215,16 @@ def test_labelled_set_meets_the_targets() -> None:
 def test_bbc_reader_sees_every_article() -> None:
     corpus("bbc.jsonl.gz")
     assert len(bbc()) == 2225
+
+
+def test_a_story_found_by_similarity_spans_at_most_a_week() -> None:
+    vocabulary = ["barclays", "abn", "amro", "bid", "lasalle", "bank", "america", "takeover", "shareholders",
+                  "consortium", "offer"]
+    rng = random.Random(5)
+    grouper = Grouper()
+    stories = {}
+    for day in (1, 3, 5, 7, 9):
+        words = [rng.choice(vocabulary) for _ in range(120)]  # same words, never the same 4-grams
+        stories[day] = grouper.add(article(f"day{day}", " ".join(words), "ABN AMRO bid", day))
+    assert len({a.copy_group for a in stories.values()}) == 5
+    assert [stories[d].story for d in (1, 3, 5, 7, 9)] == ["day1", "day1", "day1", "day1", "day9"]
