@@ -359,6 +359,57 @@ def sample_report(count: int, entities: bool, state: Path | None) -> Iterator[st
         yield f"  state saved in {state}: {size / 1e6:.1f} MB on disk"
 
 
+def compare(items: list[Item]) -> Iterator[str]:
+    """Candidate search compared: our bottom-k anchors, datasketch MinHash LSH, and 64-bit SimHash.
+
+    Recall here is the share of true (copy, original) pairs that the method proposes as candidates
+    (our verification then decides); needs ``pip install datasketch`` (not a dependency of the project).
+    """
+    import numpy as np
+    from datasketch import MinHash, MinHashLSH
+
+    from newsearch.copies import TokenCodes, shingle_hashes, tokens
+
+    codes, by_id = TokenCodes(), {i.id: i for i in items}
+    hashes = {i.id: shingle_hashes(codes.codes(tokens(i.body) if len(i.body.split()) >= 30
+                                               else tokens(i.title + " " + i.body)), 4) for i in items}
+    truth = [(i.id, i.family) for i in items if i.kind in PERTURBATIONS]
+    grouper = Grouper()
+    for item in items:
+        grouper.add(item)
+    anchors = {i.id: set(grouper.copies.sketches[grouper.numbers[i.id]].anchors.tolist()) for i in items}
+    found = sum(bool(anchors[a] & anchors[b]) for a, b in truth)
+    yield f"bottom-8 anchors: candidate recall {found / len(truth):.4f}"
+    for threshold in (0.5, 0.3):
+        started = time.process_time()
+        lsh = MinHashLSH(threshold=threshold, num_perm=128)
+        sketches = {}
+        for item in items:
+            m = MinHash(num_perm=128, hashfunc=int)
+            m.update_batch((hashes[item.id] & np.uint64(0xFFFFFFFF)).tolist())
+            sketches[item.id] = m
+            lsh.insert(item.id, m)
+        candidates = {i.id: set(lsh.query(sketches[i.id])) for i in items}
+        ms = 1000 * (time.process_time() - started) / len(items)
+        found = sum(b in candidates[a] for a, b in truth)
+        pairs = sum(len(c) - 1 for c in candidates.values()) // 2
+        yield (f"datasketch MinHashLSH threshold {threshold}: candidate recall {found / len(truth):.4f}, "
+               f"{pairs} candidate pairs, {ms:.2f} ms CPU/article (sketch, insert, query)")
+    bits = np.arange(64, dtype=np.uint64)
+    prints = {}
+    for doc_id, h in hashes.items():
+        votes = (((h[:, None] >> bits) & np.uint64(1)).astype(np.int64) * 2 - 1).sum(axis=0) if len(h) else bits
+        prints[doc_id] = int(sum(1 << int(b) for b in np.flatnonzero(votes > 0)))
+    for distance in (3, 6, 10):
+        found = sum((prints[a] ^ prints[b]).bit_count() <= distance for a, b in truth)
+        yield f"SimHash 64-bit, Hamming <= {distance}: recall {found / len(truth):.4f}"
+    negatives = [(a.id, b.id) for a, b in zip(items, items[1:], strict=False) if a.family != b.family]
+    for distance in (3, 6, 10):
+        wrong = sum((prints[a] ^ prints[b]).bit_count() <= distance for a, b in negatives)
+        yield f"SimHash 64-bit, Hamming <= {distance}: {wrong} of {len(negatives)} unrelated neighbour pairs within"
+    del by_id
+
+
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -366,11 +417,15 @@ def main() -> None:
     parser.add_argument("--entities", action="store_true", help="extract entities for the sample (slower)")
     parser.add_argument("--state", type=Path, help="save the sample's grouper state into this folder")
     parser.add_argument("--no-labelled", action="store_true", help="skip the labelled set")
+    parser.add_argument("--compare", action="store_true", help="compare candidate search methods (needs datasketch)")
     args = parser.parse_args()
     if not args.no_labelled:
         items = build()
         for line in report(score(items), items):
-            print(line)
+            print(line, flush=True)
+        if args.compare:
+            for line in compare(items):
+                print(line, flush=True)
     if args.sample:
         for line in sample_report(args.sample, args.entities, args.state):
             print(line, flush=True)
