@@ -23,7 +23,7 @@ import os
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,9 +31,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .stories import UNDATED, PostingMap, StoryIndex, StoryVector, day_number
+from .stories import UNDATED, Arena, PostingMap, StoryIndex, StoryVector, VectorStore, day_number
 
-FORMAT = 1
+FORMAT = 2
 STATE_JSON = "groups.json"
 STATE_ARRAYS = "groups.npz"
 TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -181,12 +181,69 @@ class Match:
     ratio: float
 
 
+class SketchStore:
+    """Copy sketches by article number, packed in two arenas (anchors, samples) with their levels."""
+
+    def __init__(self) -> None:
+        self.anchors = Arena(U64)
+        self.samples = Arena(np.uint32)
+        self.levels = bytearray()
+        self.dead = bytearray()
+
+    def __len__(self) -> int:
+        return len(self.levels)
+
+    def put(self, number: int, sketch: CopySketch) -> None:
+        """Store the sketch of the next article number."""
+        if number != len(self.levels):
+            raise IndexError(f"sketch {number} stored out of order (expected {len(self.levels)})")
+        self.anchors.append(sketch.anchors)
+        self.samples.append(sketch.sample)
+        self.levels.append(sketch.level)
+        self.dead.append(0)
+
+    def __getitem__(self, number: int) -> CopySketch | None:
+        if number >= len(self.levels) or self.dead[number]:
+            return None
+        return CopySketch(self.anchors.row(number), self.levels[number], self.samples.row(number))
+
+    def kill(self, number: int) -> None:
+        """Mark an article's sketch as gone."""
+        if number < len(self.dead):
+            self.dead[number] = 1
+
+    def keep(self, numbers: list[int]) -> SketchStore:
+        """A store with only these articles, renumbered in this order."""
+        made = SketchStore()
+        made.anchors, made.samples = self.anchors.keep(numbers), self.samples.keep(numbers)
+        made.levels = bytearray(self.levels[n] for n in numbers)
+        made.dead = bytearray(len(numbers))
+        return made
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Arrays for saving."""
+        anchors, anchor_bounds = self.anchors.export()
+        samples, sample_bounds = self.samples.export()
+        return {"anchors": anchors, "anchor_bounds": anchor_bounds, "samples": samples,
+                "sample_bounds": sample_bounds, "levels": np.frombuffer(bytes(self.levels), dtype=np.uint8)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> SketchStore:
+        """The store saved by ``arrays``."""
+        made = cls()
+        made.anchors = Arena(U64, arrays["anchors"].astype(U64), arrays["anchor_bounds"])
+        made.samples = Arena(np.uint32, arrays["samples"].astype(np.uint32), arrays["sample_bounds"])
+        made.levels = bytearray(arrays["levels"].tobytes())
+        made.dead = bytearray(len(made.levels))
+        return made
+
+
 class CopyIndex:
     """Copy sketches of the articles seen so far, with their anchors indexed for candidate search."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.sketches: list[CopySketch | None] = []
+        self.sketches = SketchStore()
         self.postings = PostingMap()
         self.codes = TokenCodes()
 
@@ -215,16 +272,13 @@ class CopyIndex:
 
     def insert(self, number: int, sketch: CopySketch) -> None:
         """Store a sketch under an article number and index its anchors."""
-        while len(self.sketches) <= number:
-            self.sketches.append(None)
-        self.sketches[number] = sketch
+        self.sketches.put(number, sketch)
         for h in sketch.anchors.tolist():
             self.postings.add(h >> 20, 0, number)
 
     def remove(self, number: int) -> None:
         """Forget an article (its postings go at the next compaction)."""
-        if number < len(self.sketches):
-            self.sketches[number] = None
+        self.sketches.kill(number)
 
 
 # --- clusters with stable ids ------------------------------------------------------------------
@@ -535,24 +589,17 @@ class Grouper:
             postings.renumber(mapping)
         self.ids = [self.ids[n] for n in live]
         self.times = [self.times[n] for n in live]
-        self.copies.sketches = [self.copies.sketches[n] for n in live]
-        self.stories.vectors = [self.stories.vectors[n] for n in live]
+        self.copies.sketches = self.copies.sketches.keep(live)
+        self.stories.vectors = self.stories.vectors.keep(live)
         self.numbers = {str(doc_id): n for n, doc_id in enumerate(self.ids)}
         for clusters in (self.groups, self.story_clusters):
             _renumber(clusters, mapping)
         self.changed = {int(mapping[n]) for n in self.changed if mapping[n] >= 0}
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        sketches = [s for s in self.copies.sketches if s is not None]
-        vectors = [v for v in self.stories.vectors if v is not None]
         return {
             "times": np.array(self.times, dtype=np.float64),
-            "anchors": _concat([s.anchors for s in sketches], U64), "anchor_sizes": _sizes(s.anchors for s in sketches),
-            "levels": np.array([s.level for s in sketches], dtype=np.int8),
-            "samples": _concat([s.sample for s in sketches], np.uint32),
-            "sample_sizes": _sizes(s.sample for s in sketches),
-            "terms": _concat([v.terms for v in vectors], np.int32), "tf": _concat([v.tf for v in vectors], np.float32),
-            "term_sizes": _sizes(v.terms for v in vectors), "days": np.array([v.day for v in vectors], dtype=np.int32),
+            **self.copies.sketches.arrays(), **self.stories.vectors.arrays(),
             "df": self.stories.df[:len(self.stories.vocab)],
             "anchor_keys": self.copies.postings.keys, "anchor_values": self.copies.postings.values,
             "story_keys": self.stories.postings.keys, "story_values": self.stories.postings.values,
@@ -577,12 +624,8 @@ class Grouper:
         made.ids = list(meta["ids"])
         made.numbers = {doc_id: n for n, doc_id in enumerate(made.ids)}
         made.times = arrays["times"].tolist()
-        made.copies.sketches = [CopySketch(a, int(lv), s) for a, lv, s in zip(
-            _split(arrays["anchors"], arrays["anchor_sizes"]), arrays["levels"].tolist(),
-            _split(arrays["samples"], arrays["sample_sizes"]), strict=True)]
-        made.stories.vectors = [StoryVector(t, f, int(d)) for t, f, d in zip(
-            _split(arrays["terms"], arrays["term_sizes"]), _split(arrays["tf"], arrays["term_sizes"]),
-            arrays["days"].tolist(), strict=True)]
+        made.copies.sketches = SketchStore.from_arrays(arrays)
+        made.stories.vectors = VectorStore.from_arrays(arrays)
         _restore_vocab(made.stories, meta["vocab"], arrays["df"], int(meta["documents"]))
         made.copies.postings.keys, made.copies.postings.values = arrays["anchor_keys"], arrays["anchor_values"]
         made.stories.postings.keys, made.stories.postings.values = arrays["story_keys"], arrays["story_values"]
@@ -604,18 +647,6 @@ def _renumber(clusters: Clusters, mapping: np.ndarray) -> None:
     for cluster in clusters.clusters.values():
         cluster.members = [int(mapping[n]) for n in cluster.members]
     clusters.of = {int(mapping[n]): cid for n, cid in clusters.of.items()}
-
-
-def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
-
-
-def _sizes(parts: Iterator[np.ndarray] | Iterable[np.ndarray]) -> np.ndarray:
-    return np.array([len(p) for p in parts], dtype=np.int32)
-
-
-def _split(flat: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
-    return np.split(flat, np.cumsum(sizes)[:-1]) if len(sizes) else []
 
 
 def _atomic(path: Path, write: Any) -> None:

@@ -9,6 +9,7 @@ keyed by (term, day); the similarity is the cosine of the two TF-IDF vectors.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ UNDATED = 0
 TOP_TERMS = 40       # terms kept per article for the cosine
 KEY_TERMS = 8        # of which this many index the article for candidate search
 KEY_ENTITIES = 6     # entity names that also index it
-ENTITY_TF = 2.0      # an entity name counts as much as a word seen twice
+ENTITY_TF = 2        # an entity name counts as much as a word seen twice
 TITLE_TF = 2         # title words count twice
 MAX_RANGE = 4000     # a (term, days) range longer than this is too common to find candidates with
 
@@ -128,6 +129,44 @@ class PostingMap:
         return int(self.keys.nbytes + self.values.nbytes)
 
 
+class Arena:
+    """Rows of varying length in one growing numpy buffer: no Python object per stored row."""
+
+    def __init__(self, dtype: type, data: np.ndarray | None = None, bounds: np.ndarray | None = None) -> None:
+        self.data = data if data is not None else np.zeros(4096, dtype=dtype)
+        self.bounds = array("q", bounds.tolist() if bounds is not None else [0])
+        self.used = self.bounds[-1]
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def append(self, row: np.ndarray) -> None:
+        """Add a row at the end."""
+        end = self.used + len(row)
+        if end > len(self.data):
+            grown = np.zeros(max(end, 2 * len(self.data)), dtype=self.data.dtype)
+            grown[:self.used] = self.data[:self.used]
+            self.data = grown
+        self.data[self.used:end] = row
+        self.used = end
+        self.bounds.append(end)
+
+    def row(self, number: int) -> np.ndarray:
+        """A row (a view: rows are never changed in place)."""
+        return self.data[self.bounds[number]:self.bounds[number + 1]]
+
+    def keep(self, numbers: list[int]) -> Arena:
+        """A new arena with only these rows, in this order."""
+        made = Arena(self.data.dtype.type)
+        for number in numbers:
+            made.append(self.row(number))
+        return made
+
+    def export(self) -> tuple[np.ndarray, np.ndarray]:
+        """(data, bounds) arrays for saving."""
+        return self.data[:self.used], np.frombuffer(self.bounds, dtype=np.int64)
+
+
 @dataclass(frozen=True, slots=True)
 class StoryVector:
     """An article's strongest terms (sorted ids) with their term frequencies, and its day."""
@@ -146,7 +185,7 @@ class StoryIndex:
         self.rejected: set[str] = set()  # tokens seen that are not content words (not saved)
         self.df = np.zeros(1024, dtype=np.int32)
         self.documents = 0
-        self.vectors: list[StoryVector | None] = []
+        self.vectors = VectorStore()
         self.postings = PostingMap()
 
     def vectorize(self, title: list[str], body: Counter[str], entities: Iterable[str], day: int) -> StoryVector:
@@ -173,7 +212,7 @@ class StoryIndex:
         weight = (1.0 + np.log(tf)) * self.idf(ids)
         top = np.argsort(-weight, kind="stable")[:TOP_TERMS]
         order = np.argsort(ids[top])
-        return StoryVector(ids[top][order].astype(np.int32), tf[top][order].astype(np.float32), day)
+        return StoryVector(ids[top][order].astype(np.int32), tf[top][order].astype(np.int32), day)
 
     def _term_ids(self, terms: list[str]) -> np.ndarray:
         for term in set(terms).difference(self.vocab):
@@ -203,9 +242,7 @@ class StoryIndex:
 
     def insert(self, number: int, vector: StoryVector) -> None:
         """Store an article's vector under its number, and index it by its key terms."""
-        while len(self.vectors) <= number:
-            self.vectors.append(None)
-        self.vectors[number] = vector
+        self.vectors.put(number, vector)
         for term in self.key_terms(vector):
             self.postings.add(term, vector.day, number)
 
@@ -227,7 +264,7 @@ class StoryIndex:
             return np.zeros(0)
         stored = [self.vectors[n] for n in numbers]
         terms = np.concatenate([s.terms for s in stored if s is not None] or [np.zeros(0, np.int32)])
-        tf = np.concatenate([s.tf for s in stored if s is not None] or [np.zeros(0, np.float32)])
+        tf = np.concatenate([s.tf for s in stored if s is not None] or [np.zeros(0, np.int32)])
         sizes = np.array([len(s.terms) if s is not None else 0 for s in stored])
         weights = (1.0 + np.log(tf.astype(np.float64))) * self.idf(terms)
         query = self._weights(vector)
@@ -245,9 +282,62 @@ class StoryIndex:
 
     def remove(self, number: int) -> None:
         """Forget an article's vector (its postings go at the next compaction)."""
-        if number < len(self.vectors):
-            self.vectors[number] = None
+        self.vectors.kill(number)
 
 
 def _best(counts: Counter[int], limit: int) -> list[int]:
     return [n for n, _ in counts.most_common(limit)]
+
+
+class VectorStore:
+    """Story vectors by article number, packed in one arena (terms then counts) with their days."""
+
+    def __init__(self) -> None:
+        self.rows = Arena(np.int32)
+        self.days = array("i")
+        self.dead = bytearray()
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+    def put(self, number: int, vector: StoryVector) -> None:
+        """Store the vector of the next article number."""
+        if number != len(self.days):
+            raise IndexError(f"vector {number} stored out of order (expected {len(self.days)})")
+        self.rows.append(np.concatenate([vector.terms, vector.tf]))
+        self.days.append(vector.day)
+        self.dead.append(0)
+
+    def __getitem__(self, number: int) -> StoryVector | None:
+        if number >= len(self.days) or self.dead[number]:
+            return None
+        row = self.rows.row(number)
+        half = len(row) // 2
+        return StoryVector(row[:half], row[half:], self.days[number])
+
+    def kill(self, number: int) -> None:
+        """Mark an article's vector as gone."""
+        if number < len(self.dead):
+            self.dead[number] = 1
+
+    def keep(self, numbers: list[int]) -> VectorStore:
+        """A store with only these articles, renumbered in this order."""
+        made = VectorStore()
+        made.rows = self.rows.keep(numbers)
+        made.days = array("i", (self.days[n] for n in numbers))
+        made.dead = bytearray(len(numbers))
+        return made
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Arrays for saving."""
+        data, bounds = self.rows.export()
+        return {"vector_rows": data, "vector_bounds": bounds, "days": np.array(self.days, dtype=np.int32)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> VectorStore:
+        """The store saved by ``arrays``."""
+        made = cls()
+        made.rows = Arena(np.int32, arrays["vector_rows"].astype(np.int32), arrays["vector_bounds"])
+        made.days = array("i", arrays["days"].tolist())
+        made.dead = bytearray(len(made.days))
+        return made

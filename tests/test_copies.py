@@ -166,7 +166,7 @@ def test_loading_a_missing_or_foreign_state_says_so(tmp_path: Path) -> None:
         Grouper.load(tmp_path)
     Grouper().save(tmp_path)
     (tmp_path / "groups.json").write_text(json.dumps({"format": 99}))
-    with pytest.raises(GroupsError, match="format 99, expected 1"):
+    with pytest.raises(GroupsError, match="format 99, expected 2"):
         Grouper.load(tmp_path)
 
 
