@@ -109,7 +109,7 @@ def tokens(text: str) -> list[str]:
 class TokenCodes:
     """Stable 32-bit codes of tokens (CRC-32), cached; the cache is emptied when it grows too large."""
 
-    def __init__(self, limit: int = 400_000) -> None:
+    def __init__(self, limit: int = 100_000) -> None:
         self.cache: dict[str, int] = {}
         self.limit = limit
 

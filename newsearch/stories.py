@@ -144,7 +144,7 @@ class Arena:
         """Add a row at the end."""
         end = self.used + len(row)
         if end > len(self.data):
-            grown = np.zeros(max(end, 2 * len(self.data)), dtype=self.data.dtype)
+            grown = np.zeros(max(end, len(self.data) * 3 // 2), dtype=self.data.dtype)
             grown[:self.used] = self.data[:self.used]
             self.data = grown
         self.data[self.used:end] = row
