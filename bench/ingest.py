@@ -32,7 +32,8 @@ def show(label: str, stats: BuildStats) -> None:
     rate = stats.seen / stats.elapsed if stats.elapsed else 0
     print(f"{label}: {stats.summary()}; {rate:,.0f} articles/s end to end")
     print(f"  stages: read+parse {stats.read_parse_seconds:.1f} CPU-s, entities {stats.entity_seconds:.1f} CPU-s, "
-          f"index write {stats.write_seconds:.1f} s; peak memory {stats.peak_memory_mb:,.0f} MB; {load()}")
+          f"index write {stats.write_seconds:.1f} s, copies and stories {stats.group_seconds:.1f} CPU-s; "
+          f"peak memory {stats.peak_memory_mb:,.0f} MB; {load()}")
 
 
 def main() -> None:

@@ -114,7 +114,8 @@ def _report(stats: BuildStats, root: Path) -> None:
     if stats.removed_ids:
         click.echo(stats.removals())
     click.echo(f"time: read+parse {stats.read_parse_seconds:.1f}s, entities {stats.entity_seconds:.1f}s "
-               f"(CPU, over all workers), index write {stats.write_seconds:.1f}s; "
+               f"(CPU, over all workers), index write {stats.write_seconds:.1f}s, "
+               f"copies and stories {stats.group_seconds:.1f}s; "
                f"peak memory {stats.peak_memory_mb:,.0f} MB")
     if stats.rejected:
         for item in stats.rejects[:5]:

@@ -35,6 +35,7 @@ from .stories import UNDATED, Arena, PostingMap, StoryIndex, StoryVector, Vector
 
 FORMAT = 2
 STATE_JSON = "groups.json"
+GROUPS_DIR = "groups"  # the grouper's folder inside an index generation
 STATE_ARRAYS = "groups.npz"
 TOKEN = re.compile(r"\w+", re.UNICODE)
 U64 = np.uint64

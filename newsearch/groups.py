@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .copies import GROUPS_DIR, STATE_JSON
+
 log = logging.getLogger("newsearch")
-GROUPS_DIR = "groups"
-STATE_JSON = "groups.json"  # as copies.Grouper.save writes it
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ import whoosh
 from whoosh import index as whoosh_index
 from whoosh.writing import IndexWriter
 
+from .copies import GROUPS_DIR, Grouper, GroupsError
 from .documents import (
     Document,
     DocumentError,
@@ -107,6 +108,7 @@ class BuildStats:
     read_parse_seconds: float = 0.0
     entity_seconds: float = 0.0
     write_seconds: float = 0.0
+    group_seconds: float = 0.0  # copy and story grouping, CPU seconds in the main process
     peak_memory_mb: float = 0.0
     rejects: list[Rejected] = field(default_factory=list, repr=False)
     removed_ids: list[str] = field(default_factory=list, repr=False)
@@ -423,13 +425,16 @@ def _build_into(folder: Path, roots: list[Path], manifest: Manifest, workers: in
     # posting write, Whoosh's longest single step, then runs on both cores instead of one.
     writer = ix.writer(procs=writer_procs, multisegment=True, batchsize=256, limitmb=192, compound=False)
     probes = _Probes()
+    grouper = Grouper()
     try:
         inputs = _inputs(roots, manifest, stats)
         for doc in _documents(inputs, manifest.files, workers, progress, stats):
             _write(writer, doc, stats, update=False)
+            _group(grouper, doc, stats)
             probes.add(doc)
             stats.indexed += 1
         _commit(writer, stats)
+        grouper.save(folder / GROUPS_DIR)
     except BaseException:
         writer.cancel()
         raise
@@ -458,7 +463,7 @@ def update(paths: list[Path] | None, root: Path, *, workers: int = 2, progress: 
             link_copy(live, folder)
             manifest.add_roots(str(p) for p in roots)
             manifest.default_sources |= _absolute_keys(default_sources)
-            reread = _update_into(folder, manifest, roots, workers, progress, stats)
+            reread = _update_into(folder, live, manifest, roots, workers, progress, stats)
             manifest.scanned_ns = scanned_ns
             rejects = _merged_rejects(old_rejects, stats.rejects, roots, manifest, reread)
             _publish(root, folder, manifest, rejects, stats, started, roots, "update")
@@ -510,8 +515,8 @@ def _refuse_emptied(roots: list[Path], seen: set[str], manifest: Manifest) -> No
                                  "nothing was changed (to remove them all, rebuild without it)")
 
 
-def _update_into(folder: Path, manifest: Manifest, roots: list[Path], workers: int, progress: Progress | None,
-                 stats: BuildStats) -> set[str]:
+def _update_into(folder: Path, live: Path, manifest: Manifest, roots: list[Path], workers: int,
+                 progress: Progress | None, stats: BuildStats) -> set[str]:
     """Write the changes into the generation copy in ``folder``, verify it and update ``manifest``;
     returns the files that were read again."""
     ix = open_generation(folder)
@@ -519,14 +524,18 @@ def _update_into(folder: Path, manifest: Manifest, roots: list[Path], workers: i
         before, known = ix.doc_count(), live_id_hashes(ix)
         plan = _plan(manifest, roots, stats)
         fresh: dict[str, FileEntry] = {}
+        grouper = _grouper_of(live)
         writer = ix.writer(limitmb=128, compound=False)
         try:
-            probes = _apply_changes(writer, plan.changed, known, fresh, plan.owners, workers, progress, stats)
+            probes = _apply_changes(writer, plan.changed, known, fresh, plan.owners, workers, progress, stats,
+                                    grouper)
             still_there = {i for entry in fresh.values() for i in entry.ids}
             stats.removed_ids = sorted(i for i in plan.previous - still_there if i in known)
             for doc_id in stats.removed_ids:
                 writer.delete_by_term("id", doc_id)
+                grouper.remove(doc_id)
             _commit(writer, stats)
+            grouper.save(folder / GROUPS_DIR)
         except BaseException:
             writer.cancel()
             raise
@@ -538,6 +547,40 @@ def _update_into(folder: Path, manifest: Manifest, roots: list[Path], workers: i
         del manifest.files[name]
     manifest.files.update(fresh)
     return plan.reread
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What the copy and story grouper reads of a written document (from its stored fields)."""
+
+    id: str
+    title: str
+    body: str
+    published: datetime | None
+    source: str | None
+    people: tuple[str, ...]
+    organizations: tuple[str, ...]
+    places: tuple[str, ...]
+
+
+def _group(grouper: Grouper, doc: Prepared, stats: BuildStats) -> None:
+    """Put a written document in its copy group and story (in this process: grouping is sequential)."""
+    t0 = time.process_time()
+    meta = doc.fields["meta"]
+    published = datetime.fromisoformat(meta["published"].replace("Z", "+00:00")) if meta["published"] else None
+    grouper.add(_Stored(meta["id"], meta["title"], meta["body"], published, meta["source"], tuple(meta["people"]),
+                        tuple(meta["organizations"]), tuple(meta["places"])))
+    stats.group_seconds += time.process_time() - t0
+
+
+def _grouper_of(live: Path) -> Grouper:
+    """The live generation's grouper, to update (a fresh one for an index built before grouping)."""
+    if not (live / GROUPS_DIR).exists():
+        return Grouper()
+    try:
+        return Grouper.load(live / GROUPS_DIR)
+    except GroupsError as exc:
+        raise IndexerError(f"{exc}; rebuild the index") from exc
 
 
 def _unchanged(manifest: Manifest, item: InputFile, stats: BuildStats) -> bool:
@@ -554,7 +597,7 @@ def _unchanged(manifest: Manifest, item: InputFile, stats: BuildStats) -> bool:
 
 def _apply_changes(writer: IndexWriter, changed: list[InputFile], known: dict[str, str],
                    fresh: dict[str, FileEntry], owners: dict[str, str], workers: int, progress: Progress | None,
-                   stats: BuildStats) -> list[Probe]:
+                   stats: BuildStats, grouper: Grouper) -> list[Probe]:
     """Write new and changed documents; documents whose content the index already holds are left as they are."""
     probes = _Probes()
     for doc in _documents(changed, fresh, workers, progress, stats, owners):
@@ -562,6 +605,7 @@ def _apply_changes(writer: IndexWriter, changed: list[InputFile], known: dict[st
             stats.unchanged += 1
             continue
         _write(writer, doc, stats, update=True)
+        _group(grouper, doc, stats)
         probes.add(doc)
         if doc.id in known:
             stats.updated += 1
