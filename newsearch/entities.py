@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -128,7 +127,7 @@ class CaseRestorer:
             if dateline is None:
                 return sentence
             place = _CASED_WORD_RE.sub(lambda m: self.name_word(m.group()), dateline.group(1))
-            return place + sentence[dateline.end(1):]
+            return sentence[:dateline.start(1)] + place + sentence[dateline.end(1):]
         first = True
 
         def fix(m: re.Match[str]) -> str:
@@ -217,6 +216,8 @@ class FeatureCache:
             "c=" + fine,
             "cc=" + coarse,
             "ccs=" + coarse + shape,
+            "p4=" + low[:4],
+            "s4=" + low[-4:],
         ]
         if word[:1].isupper() and word[1:].islower() and "-" in word:
             own.append("hyph")
@@ -265,12 +266,14 @@ class FeatureCache:
                 item.append("BOS")
             else:
                 item.extend(feats[i - 1][1])
+                item.append("bw-=" + feats[i - 1][1][0][4:] + "|" + own[0][2:])
                 if i > 1:
                     item.extend(feats[i - 2][3])
             if i == n - 1:
                 item.append("EOS")
             else:
                 item.extend(feats[i + 1][2])
+                item.append("bw+=" + own[0][2:] + "|" + feats[i + 1][2][0][4:])
                 if i < n - 2:
                     item.extend(feats[i + 2][4])
             out.append(item)
@@ -314,7 +317,7 @@ class EntityExtractor:
                 restored = restored[:offset] + fixed + restored[offset + len(fixed):]
             tokens = tokenize(fixed, offset)
             found.extend(spans_from_tags(restored, tokens, self.tag_tokens(tokens)))
-        return consistent_kinds(found)
+        return part_kinds(found)
 
     def annotated(self, text: str) -> list[Mention]:
         """Raw mentions with the text's own evidence applied: credits and tickers out, companies made ORG."""
@@ -325,15 +328,10 @@ class EntityExtractor:
         return normalise_mentions(self.annotated(text), exclude)
 
 
-def consistent_kinds(mentions: list[Mention]) -> list[Mention]:
-    """One kind per surface form in a text: the majority kind (document-level label consistency)."""
-    votes: dict[str, Counter[str]] = {}
-    for m in mentions:
-        votes.setdefault(m.text.lower(), Counter())[m.kind] += 1
-    winner = {text: kinds.most_common(1)[0][0] for text, kinds in votes.items() if len(kinds) > 1}
-    if not winner:
-        return mentions
-    return [m._replace(kind=winner[m.text.lower()]) if m.text.lower() in winner else m for m in mentions]
+def part_kinds(mentions: list[Mention]) -> list[Mention]:
+    """A one-word mention that is the surname of a person named in the same text is that person."""
+    surnames = {m.text.split()[-1].lower() for m in mentions if m.kind == "PER" and " " in m.text}
+    return [m._replace(kind="PER") if m.kind != "PER" and m.text.lower() in surnames else m for m in mentions]
 
 
 def spans_from_tags(text: str, tokens: Sequence[Token], tags: Sequence[str]) -> list[Mention]:
@@ -458,11 +456,24 @@ def with_evidence(text: str, mentions: Iterable[Mention]) -> list[Mention]:
     """Mentions outside credits and tickers, made ORG where the text says company (ticker, "shares of")."""
     credits = credit_spans(text)
     out = []
-    for m in mentions:
+    for m in _joined_company_names(text, list(mentions)):
         if any(start <= m.start < end for start, end in credits) or _is_ticker(text, m):
             continue
         if m.kind != "ORG" and _key(m.text) not in COUNTRIES and _company_context(text, m):
             m = m._replace(kind="ORG")
+        out.append(m)
+    return out
+
+
+def _joined_company_names(text: str, mentions: list[Mention]) -> list[Mention]:
+    """'Standard' + 'and' + "Poor's Corp" is one company, not a name and a fragment."""
+    out: list[Mention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if prev is not None and text[prev.end:m.start] in (" and ", " & ") and " " not in prev.text \
+                and _key(m.text.split()[-1]) in COMPANY_SUFFIXES and prev.text[:1].isupper():
+            out[-1] = Mention("ORG", prev.start, m.end, text[prev.start:m.end], "")
+            continue
         out.append(m)
     return out
 
@@ -482,6 +493,10 @@ _TRAILING_RE = re.compile(r"(?:['’]s?|[\s,.;:\-]+)$")
 _PARTICLE_RE = re.compile(r"(?<=\s)(al|el)[\s\-‐]+(?=[A-Z])", re.IGNORECASE)
 _PARTICLE_PREFIX_RE = re.compile(r"^(?:al|el)-")
 _JUNK_RE = re.compile(r"^[\W\d_]+$")
+# Codes, not names: tickers and index codes (KS11, SPc1, DALRQ.PK) and plural acronyms (SUVs, TVs).
+_CODE_WORD_RE = re.compile(r"(?:^|\s)(?:\w*[A-Za-z]\d\w*|\w*\d[A-Za-z]\w{2,}|[A-Z]{2,}s"
+                           r"|[A-Z0-9]{2,}[a-z]?\.[A-Z]{1,3})(?:\s|$)")
+_TRAILING_TICKER_RE = re.compile(r"\s+[A-Z0-9]+[a-z]?\.[A-Z]{1,3}$")
 _STOP_NAMES = frozenset(
     ["mr", "mrs", "ms", "dr", "i", "we", "he", "she", "they", "it", "monday", "tuesday", "wednesday",
      "thursday", "friday", "saturday", "sunday", "read", "watch", "photo", "source", "update", "no", "nos"]
@@ -495,9 +510,11 @@ def _usage() -> WordStats:
 
 def normal_name(kind: str, surface: str) -> tuple[str, str] | None:
     """The (kind, canonical name) of a surface form, or None when it is junk."""
-    name = _TRAILING_RE.sub("", _LEADING_RE.sub("", " ".join(surface.split())))
+    name = " ".join(surface.split()).split(" (")[0].split(" <")[0]
+    name = _TRAILING_RE.sub("", _LEADING_RE.sub("", _TRAILING_TICKER_RE.sub("", name)))
     name = _PARTICLE_RE.sub(lambda m: m.group(1).lower() + "-", name)
-    if len(name) < 2 or _JUNK_RE.match(name) or name.lower() in _STOP_NAMES or name.islower():
+    if len(name) < 2 or _JUNK_RE.match(name) or name.lower() in _STOP_NAMES or name.islower() \
+            or _CODE_WORD_RE.search(name):
         return None
     key = _key(name)
     if key in AGENCIES or _AGENCY_PREFIX_RE.match(key):

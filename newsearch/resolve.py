@@ -30,7 +30,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +146,7 @@ def document_values(doc: Any) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class AliasRule:
-    """One alias file line: (kind or '*', alias) -> canonical (or drop), optionally in another kind."""
+    """One alias file line: (kind or '*', alias) -> canonical (or drop), in target_kind ('' = unchanged)."""
 
     kind: str
     alias: str
@@ -165,7 +165,7 @@ def read_aliases(path: Path) -> list[AliasRule]:
                 or (len(cells) == 4 and cells[3] not in KINDS):
             raise AliasFileError(f"{path}:{number}: expected 'kind<TAB>alias<TAB>canonical[<TAB>kind]' "
                                  f"with kind PER, ORG, LOC or *, got {line!r}")
-        target = cells[3] if len(cells) == 4 else cells[0]
+        target = cells[3] if len(cells) == 4 else cells[0].strip("*")
         rules.append(AliasRule(cells[0], cells[1], cells[2], target))
     return rules
 
@@ -211,10 +211,7 @@ def _apply_rules(rules: list[AliasRule], kind: str, name: str,
     key = name_key(name)
     for rule in rules:
         if rule.kind in (kind, "*") and name_key(rule.alias) == key:
-            if rule.canonical.lower() == DROP:
-                default = None
-            else:
-                default = (kind if rule.kind == "*" else rule.target_kind, rule.canonical)
+            default = None if rule.canonical.lower() == DROP else (rule.target_kind or kind, rule.canonical)
     return default
 
 
@@ -252,6 +249,7 @@ class _Groups:
         self._merge_variants()
         self._merge_acronyms()
         self._merge_surnames()
+        self._merge_company_short_names()
         self._apply_alias_rules([r for r in rules if r.canonical.lower() != DROP])
 
     def _apply_alias_rules(self, rules: list[AliasRule]) -> None:
@@ -260,13 +258,13 @@ class _Groups:
             alias, canonical = name_key(rule.alias), name_key(rule.canonical)
             if canonical not in self.count:
                 self.count[canonical] = 0
-                self.kind[canonical] = rule.target_kind if rule.kind != "*" else self.kind.get(alias, "ORG")
+                self.kind[canonical] = rule.target_kind or self.kind.get(alias, "ORG")
             self.spellings[canonical][rule.canonical] += 0
             if alias in self.count:
                 self._union(alias, canonical)
             root = self._root(canonical)
             self.display_override[root] = rule.canonical
-            if rule.kind != "*":
+            if rule.target_kind:
                 self.kind[root] = rule.target_kind
 
     def target(self, kind: str, name: str) -> tuple[str, str]:
@@ -347,6 +345,27 @@ class _Groups:
                 self._union(key, best)
 
 
+    def _merge_company_short_names(self) -> None:
+        """A short name that starts the dominant company name of the corpus joins it (Chrysler, Salomon, Kidder)."""
+        companies: dict[str, Counter[str]] = defaultdict(Counter)
+        for key, count in self.count.items():
+            name = self.display(key)
+            if self.kind[key] == "ORG" and _COMPANY_SUFFIX_RE.search(name) and count >= MIN_EVIDENCE:
+                words = name_key(_COMPANY_SUFFIX_RE.sub("", name)).replace("'s", "").replace(",", "").split()
+                for k in range(1, min(3, len(words)) + 1):
+                    companies[" ".join(words[:k])][self._root(key)] += count
+        surnames = {k.split()[-1] for k in self.count if " " in k and self.kind[k] == "PER"}
+        for key in list(self.count):
+            short = key.replace("'s", "")
+            if short not in companies or key in self.parent or len(key.split()) > 2:
+                continue
+            if self.kind[key] == "LOC" or (self.kind[key] == "PER" and key in surnames):
+                continue
+            best, count = companies[short].most_common(1)[0]
+            if best != key and count >= SURNAME_SHARE * sum(companies[short].values()):
+                self._union(key, best)
+
+
 def resolve_values(table: ResolutionTable, values: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     """Resolved (kind, canonical) values in order, junk dropped, each once."""
     seen: set[tuple[str, str]] = set()
@@ -355,3 +374,16 @@ def resolve_values(table: ResolutionTable, values: Iterable[tuple[str, str]]) ->
         if target is not None and target not in seen:
             seen.add(target)
             yield target
+
+
+def resolve_document(table: ResolutionTable, doc: Any) -> Any:
+    """A Document with its people, organizations, places and mentions resolved through the table."""
+    values = list(resolve_values(table, document_values(doc)))
+    mentions = []
+    for m in doc.mentions:
+        target = table.resolve(m.kind, m.name)
+        if target is not None:
+            mentions.append(m._replace(kind=target[0], name=target[1]))
+    return replace(doc, people=tuple(n for k, n in values if k == "PER"),
+                   organizations=tuple(n for k, n in values if k == "ORG"),
+                   places=tuple(n for k, n in values if k == "LOC"), mentions=tuple(mentions))

@@ -4,7 +4,17 @@ from pathlib import Path
 
 import pytest
 
-from newsearch.resolve import AliasFileError, EntityStats, ResolutionTable, build_table, read_aliases, resolve_values
+from newsearch.documents import Raw, parse_raw, with_entities
+from newsearch.entities import default_extractor
+from newsearch.resolve import (
+    AliasFileError,
+    EntityStats,
+    ResolutionTable,
+    build_table,
+    read_aliases,
+    resolve_document,
+    resolve_values,
+)
 
 
 def corpus_stats(*articles: tuple[list[tuple[str, str]], str], repeat: int = 1) -> EntityStats:
@@ -126,3 +136,28 @@ def test_resolve_values_drops_junk_and_duplicates() -> None:
     table = table_of(([("ORG", "European Community"), ("ORG", "EC")], "the European Community (EC)"), repeat=2)
     assert list(resolve_values(table, [("ORG", "EC"), ("ORG", "European Community"), ("PER", "Reuter")])) == [
         ("ORG", "European Community"), ("PER", "Reuter")]
+
+
+def test_short_name_of_the_dominant_company_joins_it_even_when_tagged_a_person() -> None:
+    table = table_of(([("ORG", "Salomon Brothers Inc")], ""), ([("PER", "Salomon")], ""),
+                     ([("ORG", "Kidder, Peabody and Co")], ""), ([("PER", "Kidder")], ""), repeat=3)
+    assert table.resolve("PER", "Salomon") == ("ORG", "Salomon Brothers Inc")
+    assert table.resolve("PER", "Kidder") == ("ORG", "Kidder, Peabody and Co")
+
+
+def test_state_abbreviations_of_the_shipped_alias_file_are_places() -> None:
+    table = build_table(corpus_stats(([("PER", "Ga"), ("LOC", "Calif")], ""), ([("LOC", "California")], "")))
+    assert (table.resolve("PER", "Ga"), table.resolve("LOC", "Calif")) == (("LOC", "Georgia"), ("LOC", "California"))
+
+
+def test_resolve_document_rewrites_values_and_mentions() -> None:
+    doc = with_entities(parse_raw(Raw("x.txt", "text", (
+        b"EC ministers met.\n\nThe European Community (EC) said on Monday that Reagan was wrong.\n\n"
+        b"President Ronald Reagan disagreed."), "x")), default_extractor())
+    stats = EntityStats()
+    for _ in range(2):
+        stats.add_document(doc)
+    resolved = resolve_document(build_table(stats, defaults=None), doc)
+    assert "EC" in doc.organizations and "European Community" in doc.organizations
+    assert (resolved.organizations, resolved.people) == (("European Community",), ("Ronald Reagan",))
+    assert {m.name for m in resolved.mentions if m.kind == "ORG"} == {"European Community"}

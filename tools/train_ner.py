@@ -1,4 +1,4 @@
-"""Train the shipped entity model: python tools/train_ner.py [--c1 0.05 --c2 0.01 --iterations 150] [--holdout 0.15].
+"""Train the shipped entity model: python tools/train_ner.py [--c1 0.03 --c2 0.1 --iterations 150] [--holdout 0.15].
 
 Reproducible from the corpora beside the project, in a few minutes on one core:
 - word-usage statistics (is a word usually written in lower case, capitalised, or in capitals
@@ -247,12 +247,13 @@ def main() -> None:
     parser.add_argument("--unlabelled", type=Path, default=CORPORA / "reuters21578.jsonl.gz")
     parser.add_argument("--modern", type=Path, default=CORPORA / "reuters_financial_2006_2013.jsonl.xz")
     parser.add_argument("--modern-limit", type=int, default=8000, help="articles read from --modern")
-    parser.add_argument("--c1", type=float, default=0.05)
-    parser.add_argument("--c2", type=float, default=0.01)
+    parser.add_argument("--c1", type=float, default=0.03)
+    parser.add_argument("--c2", type=float, default=0.1)
     parser.add_argument("--iterations", type=int, default=150)
     parser.add_argument("--holdout", type=float, default=0.0, help="score on this last fraction of train only")
     parser.add_argument("--words", type=Path, default=None, help="reuse a statistics file instead of building one")
     parser.add_argument("--save-words", type=Path, default=None, help="also write the statistics here")
+    parser.add_argument("--keep", type=Path, default=None, help="with --holdout: keep the model in this folder")
     args = parser.parse_args()
     started = time.perf_counter()
     train = list(read_gold(args.gold, "train"))
@@ -273,7 +274,9 @@ def holdout(train: list[GoldDocument], stats_json: dict[str, object], args: argp
     """Train on the first part of train, print the score on the rest; writes nothing to the package."""
     cut = int(len(train) * (1 - args.holdout))
     with tempfile.TemporaryDirectory() as tmp:
-        words, model = Path(tmp) / "words.json", Path(tmp) / "model.crfsuite"
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        words, model = folder / "words.json", folder / "model.crfsuite"
         words.write_text(json.dumps(stats_json), encoding="utf-8")
         train_model(train[:cut], WordStats.load(words), model, args)
         extractor = EntityExtractor(model, words)
