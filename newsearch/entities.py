@@ -91,6 +91,7 @@ class WordStats(NamedTuple):
     clusters: dict[str, str]  # word -> "fine/coarse" distributional cluster ids
     gazetteer: dict[tuple[str, ...], str] = {}  # lower-cased token sequence -> "LOC", "ORG|PER"...
     first_names: frozenset[str] = frozenset()
+    attributes: frozenset[str] = frozenset()  # the features the shipped model has weights for
 
     @classmethod
     def load(cls, path: Path) -> WordStats:
@@ -104,7 +105,7 @@ class WordStats(NamedTuple):
                 kinds.setdefault(tuple(name.split()), []).append(kind)
         return cls(frozenset(stats["lowercase"]), frozenset(stats["capital"]), frozenset(stats.get("upper", ())),
                    clusters, {k: "|".join(v) for k, v in kinds.items()},
-                   frozenset(stats.get("gazetteer", {}).get("first", [])))
+                   frozenset(stats.get("gazetteer", {}).get("first", [])), frozenset(stats.get("attributes", [])))
 
 
 _CASED_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’.&-]*")
@@ -172,10 +173,15 @@ def is_all_caps(text: str) -> bool:
     return upper >= 1 and upper >= 4 * lower and (upper >= 2 or lower == 0)
 
 
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+_WordFeatures = tuple[str, list[str], list[str], list[str], list[str], list[str]]
+
+
 class FeatureCache:
     """Per-word feature lists, computed once per distinct word."""
 
-    def __init__(self, stats: WordStats) -> None:
+    def __init__(self, stats: WordStats, known: frozenset[str] = frozenset()) -> None:
+        self._known = known  # the model's attributes: others are dropped before tagging (none when training)
         self._lower = stats.lowercase
         self._capital = stats.capital
         self._clusters = stats.clusters
@@ -184,10 +190,10 @@ class FeatureCache:
         self._longest: dict[str, int] = {}
         for name in stats.gazetteer:
             self._longest[name[0]] = max(self._longest.get(name[0], 0), len(name))
-        self._cache: dict[str, tuple[list[str], list[str], list[str], list[str], list[str]]] = {}
+        self._cache: dict[str, _WordFeatures] = {}
 
-    def get(self, word: str) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
-        """Features of the word at offsets 0, -1, +1, -2, +2 of the token being tagged."""
+    def get(self, word: str) -> _WordFeatures:
+        """The lower-cased word and its features at offsets 0, -1, +1, -2, +2 of the token being tagged."""
         found = self._cache.get(word)
         if found is None:
             found = self._compute(word)
@@ -197,10 +203,10 @@ class FeatureCache:
 
     def cluster(self, word: str) -> str:
         """The word's 'fine/coarse' cluster ids, or '' when the corpora did not have it often enough."""
-        key = re.sub(r"[0-9]", "0", word)
+        key = word.translate(_DIGITS_TO_ZERO)
         return self._clusters.get(key) or self._clusters.get(key.lower()) or self._clusters.get(key.title(), "")
 
-    def _compute(self, word: str) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
+    def _compute(self, word: str) -> _WordFeatures:
         low = word.lower()
         shape = word_shape(word)
         usage = "L" if low in self._lower else ("C" if low in self._capital else "U")
@@ -225,12 +231,17 @@ class FeatureCache:
             own.append("first")
         near = ["w=" + low, "sh=" + shape, "u=" + usage, "c=" + fine, "cc=" + coarse]
         return (
-            own,
-            ["-1" + f for f in near],
-            ["+1" + f for f in near],
-            ["-2w=" + low, "-2sh=" + shape, "-2c=" + fine],
-            ["+2w=" + low, "+2sh=" + shape, "+2c=" + fine],
+            low,
+            self._useful(own),
+            self._useful(["-1" + f for f in near]),
+            self._useful(["+1" + f for f in near]),
+            self._useful(["-2w=" + low, "-2sh=" + shape, "-2c=" + fine]),
+            self._useful(["+2w=" + low, "+2sh=" + shape, "+2c=" + fine]),
         )
+
+    def _useful(self, features: list[str]) -> list[str]:
+        """Only the features the model knows (all of them while training): fewer look-ups in CRFsuite."""
+        return [f for f in features if f in self._known] if self._known else features
 
     def gazetteer_tags(self, words: Sequence[str]) -> list[str]:
         """Per word, the kinds of the longest gazetteer name starting at or covering it ('' outside)."""
@@ -239,6 +250,9 @@ class FeatureCache:
         i = 0
         while i < len(words):
             longest = self._longest.get(lows[i], 0) if words[i][:1].isupper() else 0
+            if not longest:
+                i += 1
+                continue
             for length in range(min(longest, len(words) - i), 0, -1):
                 kinds = self._gazetteer.get(tuple(lows[i:i + length]))
                 if kinds:
@@ -254,28 +268,34 @@ class FeatureCache:
     def sequence(self, words: Sequence[str]) -> list[list[str]]:
         """The CRF item sequence for one sentence."""
         feats = [self.get(w) for w in words]
-        gaz = self.gazetteer_tags(words) if self._longest else [""] * len(words)
-        n = len(words)
+        gaz = self.gazetteer_tags(words) if self._longest else None
+        known = self._known
+        last = len(words) - 1
         out = []
-        for i, (own, _, _, _, _) in enumerate(feats):
-            item = list(own)
-            if gaz[i]:
-                item.append("g=" + gaz[i])
-                item.append("gk=" + gaz[i][1:])
+        for i, (low, own, _, _, _, _) in enumerate(feats):
+            item = own.copy()
+            if gaz and gaz[i]:
+                item += self._useful(["g=" + gaz[i], "gk=" + gaz[i][1:]])
             if i == 0:
                 item.append("BOS")
             else:
-                item.extend(feats[i - 1][1])
-                item.append("bw-=" + feats[i - 1][1][0][4:] + "|" + own[0][2:])
+                before = feats[i - 1]
+                item += before[2]
+                bigram = "bw-=" + before[0] + "|" + low
+                if not known or bigram in known:
+                    item.append(bigram)
                 if i > 1:
-                    item.extend(feats[i - 2][3])
-            if i == n - 1:
+                    item += feats[i - 2][4]
+            if i == last:
                 item.append("EOS")
             else:
-                item.extend(feats[i + 1][2])
-                item.append("bw+=" + own[0][2:] + "|" + feats[i + 1][2][0][4:])
-                if i < n - 2:
-                    item.extend(feats[i + 2][4])
+                after = feats[i + 1]
+                item += after[3]
+                bigram = "bw+=" + low + "|" + after[0]
+                if not known or bigram in known:
+                    item.append(bigram)
+                if i < last - 1:
+                    item += feats[i + 2][5]
             out.append(item)
         return out
 
@@ -296,7 +316,7 @@ class EntityExtractor:
         if not model.exists() or not words.exists():
             raise ModelMissing(f"entity model not found at {model}; build it with python tools/train_ner.py")
         stats = WordStats.load(words)
-        self.features = FeatureCache(stats)
+        self.features = FeatureCache(stats, stats.attributes)
         self.restorer = CaseRestorer(stats)
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(model))

@@ -228,6 +228,13 @@ def train_model(docs: list[GoldDocument], stats: WordStats, target: Path, args: 
     trainer.train(str(target))
 
 
+def model_attributes(model: Path) -> list[str]:
+    """The features a trained model has weights for: the tagger drops all others before CRFsuite sees them."""
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(model))
+    return sorted({attribute for attribute, _ in tagger.info().state_features})
+
+
 def word_stats(train: list[GoldDocument], args: argparse.Namespace) -> dict[str, object]:
     """Usage sets, clusters and gazetteers, as written to ner_words.json."""
     records = read_records(args.unlabelled)
@@ -258,6 +265,7 @@ def main() -> None:
     started = time.perf_counter()
     train = list(read_gold(args.gold, "train"))
     stats_json = json.loads(args.words.read_text()) if args.words else word_stats(train, args)
+    stats_json.pop("attributes", None)  # a model's, not the corpora's
     print(f"word statistics: {time.perf_counter() - started:.0f}s", flush=True)
     if args.save_words:
         args.save_words.write_text(json.dumps(stats_json), encoding="utf-8")
@@ -266,6 +274,8 @@ def main() -> None:
         return
     WORDS_FILE.write_text(json.dumps(stats_json, separators=(",", ":")), encoding="utf-8")
     train_model(train, WordStats.load(WORDS_FILE), MODEL_FILE, args)
+    stats_json["attributes"] = model_attributes(MODEL_FILE)
+    WORDS_FILE.write_text(json.dumps(stats_json, separators=(",", ":")), encoding="utf-8")
     print(f"trained on {len(train)} documents in {time.perf_counter() - started:.0f}s; "
           f"model {MODEL_FILE.stat().st_size / 1e6:.1f} MB, words {WORDS_FILE.stat().st_size / 1e6:.1f} MB")
 
