@@ -16,7 +16,7 @@ from newsearch.entities import (
     normalise_mentions,
     tokenize,
 )
-from newsearch.nereval import read_gold, score
+from newsearch.nereval import read_gold, score_by_kind
 
 from .conftest import corpus
 
@@ -62,9 +62,9 @@ def test_extractor_finds_people_places_and_organisations() -> None:
 
 def test_shipped_model_scores_above_target_on_conll_dev_corpus() -> None:
     docs = list(read_gold(corpus("conll2003_train_dev.jsonl.gz"), "dev"))
-    result = score(docs, default_extractor().mentions)
-    assert (len(docs), result.gold) == (216, 5020)  # PER+ORG+LOC spans of the dev split
-    assert result.f1 >= 0.80
+    result = score_by_kind(docs, default_extractor().mentions)
+    assert (len(docs), result["all"].gold) == (216, 5020)  # PER+ORG+LOC spans of the dev split
+    assert result["all"].f1 >= 0.91 and result["ORG"].f1 >= 0.84  # measured 0.923 and 0.861
 
 
 @pytest.mark.parametrize("kind,surface,expected", [
