@@ -221,22 +221,19 @@ class FeatureCache:
             "us=" + usage + shape,
             "c=" + fine,
             "cc=" + coarse,
-            "ccs=" + coarse + shape,
-            "p4=" + low[:4],
-            "s4=" + low[-4:],
         ]
         if word[:1].isupper() and word[1:].islower() and "-" in word:
             own.append("hyph")
         if word[:1].isupper() and low in self._first:
             own.append("first")
-        near = ["w=" + low, "sh=" + shape, "u=" + usage, "c=" + fine, "cc=" + coarse]
+        near = ["w=" + low, "sh=" + shape, "u=" + usage, "c=" + fine]
         return (
             low,
             self._useful(own),
             self._useful(["-1" + f for f in near]),
             self._useful(["+1" + f for f in near]),
-            self._useful(["-2w=" + low, "-2sh=" + shape, "-2c=" + fine]),
-            self._useful(["+2w=" + low, "+2sh=" + shape, "+2c=" + fine]),
+            self._useful(["-2w=" + low, "-2sh=" + shape]),
+            self._useful(["+2w=" + low, "+2sh=" + shape]),
         )
 
     def _useful(self, features: list[str]) -> list[str]:
@@ -269,31 +266,22 @@ class FeatureCache:
         """The CRF item sequence for one sentence."""
         feats = [self.get(w) for w in words]
         gaz = self.gazetteer_tags(words) if self._longest else None
-        known = self._known
         last = len(words) - 1
         out = []
-        for i, (low, own, _, _, _, _) in enumerate(feats):
+        for i, (_, own, _, _, _, _) in enumerate(feats):
             item = own.copy()
             if gaz and gaz[i]:
                 item += self._useful(["g=" + gaz[i], "gk=" + gaz[i][1:]])
             if i == 0:
                 item.append("BOS")
             else:
-                before = feats[i - 1]
-                item += before[2]
-                bigram = "bw-=" + before[0] + "|" + low
-                if not known or bigram in known:
-                    item.append(bigram)
+                item += feats[i - 1][2]
                 if i > 1:
                     item += feats[i - 2][4]
             if i == last:
                 item.append("EOS")
             else:
-                after = feats[i + 1]
-                item += after[3]
-                bigram = "bw+=" + low + "|" + after[0]
-                if not known or bigram in known:
-                    item.append(bigram)
+                item += feats[i + 1][3]
                 if i < last - 1:
                     item += feats[i + 2][5]
             out.append(item)
@@ -438,9 +426,11 @@ ROLE_WORDS = frozenset([
     "strategist", "trader", "dealer"
 ])
 NON_ENTITIES = frozenset([
+    "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "central",
     "easter", "christmas", "ramadan", "eid", "thanksgiving", "hanukkah", "passover", "lent", "new", "year's",
     "chapter", "moreover", "however", "meanwhile", "nevertheless", "furthermore", "god", "allah", "internet", "web"
 ])
+_TWO_COMPANIES_RE = re.compile(r"\b(?:Corp|Inc|Co|Ltd|Plc|AG)\.?,? (?:and|&) [A-Z]")
 _TICKER_RE = re.compile(r"^[A-Z0-9]{1,6}\.[A-Z]{1,3}$|^[A-Z]{2,5}[0-9]{0,2}$")
 _TICKER_AFTER_RE = re.compile(r"[\s']*(?:\(\s*(?:[A-Z0-9]{1,6}(?:\.[A-Z]{1,3})?|[A-Z]{1,6}:\s*[A-Z0-9.]{1,8})\s*\)"
                               r"|<\s*[A-Z0-9.]{1,8}\s*>|\s[A-Z0-9]{1,5}\.[A-Z]{1,2}\b)")
@@ -588,6 +578,8 @@ def _typed(kind: str, name: str) -> tuple[str, str] | None:
             return None  # "Chapter", "Moreover", "Bank": a common word capitalised at a sentence start
     elif _key(name) in DEMONYMS:
         return None
+    elif _TWO_COMPANIES_RE.search(name):
+        return None  # "Sony Corp. and Nintendo Co. Ltd": two names in one span
     elif last in COMPANY_SUFFIXES or (len(words) > 2 and words[-2] == "&" and last == "co"):
         return "ORG", name
     return kind, name

@@ -40,6 +40,7 @@ DROP = "drop"
 _COMPANY_SUFFIX_RE = re.compile(
     r"(?:,?\s+(?:corp|corporation|inc|incorporated|ltd|limited|co|cos|plc|ag|sa|nv|llc|lp|group|holdings?"
     r"|bancorp|(?:and|&)\s+co|company|cos))+\.?$", re.IGNORECASE)
+_TWO_COMPANIES_RE = re.compile(r"\b(?:Corp|Inc|Co|Ltd|Plc|AG)\.?,? (?:and|&) [A-Z]")
 _ACRONYM_PATTERN_RE = re.compile(r"\(\s*([A-Z][A-Za-z.&]{1,9})\s*\)")
 _COUNTRY_PREFIX_RE = re.compile(r"^(?:U\.?S\.?|US|U\.?K\.?)\s+(?=\S)")
 _INITIAL_RE = re.compile(r"\s+[A-Z]\.(?=\s)")
@@ -350,7 +351,8 @@ class _Groups:
         companies: dict[str, Counter[str]] = defaultdict(Counter)
         for key, count in self.count.items():
             name = self.display(key)
-            if self.kind[key] == "ORG" and _COMPANY_SUFFIX_RE.search(name) and count >= MIN_EVIDENCE:
+            if self.kind[key] == "ORG" and _COMPANY_SUFFIX_RE.search(name) and count >= MIN_EVIDENCE \
+                    and not _TWO_COMPANIES_RE.search(name):
                 words = name_key(_COMPANY_SUFFIX_RE.sub("", name)).replace("'s", "").replace(",", "").split()
                 for k in range(1, min(3, len(words)) + 1):
                     companies[" ".join(words[:k])][self._root(key)] += count
@@ -361,8 +363,10 @@ class _Groups:
                 continue
             if self.kind[key] == "LOC" or (self.kind[key] == "PER" and key in surnames):
                 continue
+            if self._root(key) in companies[short]:
+                continue  # already a company's own name (Merrill Lynch for Merrill Lynch & Co)
             best, count = companies[short].most_common(1)[0]
-            if best != key and count >= SURNAME_SHARE * sum(companies[short].values()):
+            if count >= SURNAME_SHARE * sum(companies[short].values()) and count >= self.count[key] / 4:
                 self._union(key, best)
 
 

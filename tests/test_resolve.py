@@ -161,3 +161,8 @@ def test_resolve_document_rewrites_values_and_mentions() -> None:
     assert "EC" in doc.organizations and "European Community" in doc.organizations
     assert (resolved.organizations, resolved.people) == (("European Community",), ("Ronald Reagan",))
     assert {m.name for m in resolved.mentions if m.kind == "ORG"} == {"European Community"}
+
+
+def test_a_short_name_much_more_frequent_than_the_company_it_starts_stays_itself() -> None:
+    table = table_of(*[([("ORG", "Journal")], "")] * 9, ([("ORG", "Journal Register Co")], ""), repeat=2)
+    assert table.resolve("ORG", "Journal") == ("ORG", "Journal")
