@@ -426,9 +426,11 @@ ROLE_WORDS = frozenset([
     "strategist", "trader", "dealer"
 ])
 NON_ENTITIES = frozenset([
-    "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "central",
-    "easter", "christmas", "ramadan", "eid", "thanksgiving", "hanukkah", "passover", "lent", "new", "year's",
-    "chapter", "moreover", "however", "meanwhile", "nevertheless", "furthermore", "god", "allah", "internet", "web"
+    "exchange", "commission", "ministry", "department", "board", "committee", "council", "agency", "association",
+    "authority", "office", "bureau", "company", "government", "administration", "north", "south", "east", "west",
+    "northeast", "northwest", "southeast", "southwest", "central", "easter", "christmas", "ramadan", "eid",
+    "thanksgiving", "hanukkah", "passover", "lent", "new", "year's", "chapter", "moreover", "however", "meanwhile",
+    "nevertheless", "furthermore", "god", "allah", "internet", "web"
 ])
 _TWO_COMPANIES_RE = re.compile(r"\b(?:Corp|Inc|Co|Ltd|Plc|AG)\.?,? (?:and|&) [A-Z]")
 _TICKER_RE = re.compile(r"^[A-Z0-9]{1,6}\.[A-Z]{1,3}$|^[A-Z]{2,5}[0-9]{0,2}$")
@@ -520,7 +522,9 @@ def _usage() -> WordStats:
 
 def normal_name(kind: str, surface: str) -> tuple[str, str] | None:
     """The (kind, canonical name) of a surface form, or None when it is junk."""
-    name = " ".join(surface.split()).split(" (")[0].split(" <")[0]
+    name = " ".join(surface.split()).split(" (")[0].split(" <")[0].strip("<> ")
+    if "<" in name or ">" in name:
+        return None
     name = _TRAILING_RE.sub("", _LEADING_RE.sub("", _TRAILING_TICKER_RE.sub("", name)))
     name = _PARTICLE_RE.sub(lambda m: m.group(1).lower() + "-", name)
     if len(name) < 2 or _JUNK_RE.match(name) or name.lower() in _STOP_NAMES or name.islower() \

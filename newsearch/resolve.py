@@ -97,8 +97,8 @@ class EntityStats:
     def _patterns(self, text: str, names: set[str], acronyms: dict[str, str]) -> None:
         for m in _ACRONYM_PATTERN_RE.finditer(text):
             short = m.group(1)
-            if short not in names and _acronym(short) not in acronyms:
-                continue
+            if _acronym(short) is None or (short not in names and _acronym(short) not in acronyms):
+                continue  # "(Japan)" after a company name is its country, not its acronym
             before = text[max(0, m.start() - 80): m.start()].rstrip()
             for long in names:
                 if len(long) > len(short) + 2 and before.lower().endswith(long.lower()):
@@ -327,7 +327,7 @@ class _Groups:
         for short, longs in evidence.items():
             long, count = longs.most_common(1)[0]
             if count >= MIN_EVIDENCE and short in self.count and long in self.count and \
-                    self._root(long) != self._root(short):
+                    self.kind[short] == self.kind[long] != "LOC" and self._root(long) != self._root(short):
                 self._union(short, long)
 
     def _merge_surnames(self) -> None:
