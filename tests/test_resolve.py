@@ -166,3 +166,9 @@ def test_resolve_document_rewrites_values_and_mentions() -> None:
 def test_a_short_name_much_more_frequent_than_the_company_it_starts_stays_itself() -> None:
     table = table_of(*[([("ORG", "Journal")], "")] * 9, ([("ORG", "Journal Register Co")], ""), repeat=2)
     assert table.resolve("ORG", "Journal") == ("ORG", "Journal")
+
+
+def test_a_country_in_brackets_after_a_company_is_not_its_acronym() -> None:
+    table = table_of(([("ORG", "Bache Securities"), ("LOC", "Japan")], "Bache Securities (Japan) Ltd said."),
+                     ([("ORG", "Bache Securities"), ("LOC", "UK")], "Bache Securities (UK) said."), repeat=3)
+    assert (table.resolve("LOC", "Japan"), table.resolve("LOC", "UK")) == (("LOC", "Japan"), ("LOC", "UK"))
