@@ -408,9 +408,9 @@ def with_entities(doc: Document, extractor: EntityExtractor) -> Document:
     # Title mentions get no position (-1): they count for the facets, but offsets are into the body.
     title_mentions = [m._replace(start=-1, end=-1) for m in extractor.annotated(doc.title)]
     named = normalise_mentions(title_mentions + extractor.annotated(doc.body), [doc.source or "", *credits])
-    if is_all_caps(doc.title):  # a capitals headline, read case-restored, only confirms what the body names
+    if is_all_caps(doc.title):  # a capitals headline, read case-restored, adds places; else it only confirms
         in_body = {(m.kind, m.name) for m in named if m.start >= 0}
-        named = [m for m in named if m.start >= 0 or (m.kind, m.name) in in_body]
+        named = [m for m in named if m.start >= 0 or m.kind == "LOC" or (m.kind, m.name) in in_body]
     counts: dict[tuple[str, str], int] = {}
     for m in named:
         counts[(m.kind, m.name)] = counts.get((m.kind, m.name), 0) + 1

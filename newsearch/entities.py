@@ -413,7 +413,9 @@ _AGENCY_PREFIX_RE = re.compile(r"^(?:thomson )?reuters?\b")
 COMPANY_SUFFIXES = frozenset(["corp", "corporation", "inc", "incorporated", "ltd", "limited", "co", "plc", "ag",
                               "sa", "nv", "bv", "spa", "gmbh", "llc", "lp", "llp", "group", "holdings", "holding",
                               "bank", "bancorp", "bancshares", "industries", "cos", "partners", "airlines",
-                              "securities", "insurance", "petroleum", "motors", "fund", "trust", "pty", "kk"])
+                              "securities", "insurance", "petroleum", "motors", "fund", "trust", "pty", "kk",
+                              "advisors", "advisers", "associates", "management", "capital", "systems",
+                              "technologies", "pharmaceuticals", "communications", "ventures", "investments"])
 ROLE_WORDS = frozenset([
     "president", "vice", "chancellor", "exchequer", "minister", "ministers", "secretary", "chairman", "chairwoman",
     "chair", "governor", "senator", "sen", "rep", "representative", "congressman", "congresswoman",
@@ -427,11 +429,13 @@ ROLE_WORDS = frozenset([
 ])
 NON_ENTITIES = frozenset([
     "exchange", "commission", "ministry", "department", "board", "committee", "council", "agency", "association",
-    "authority", "office", "bureau", "company", "government", "administration", "north", "south", "east", "west",
+    "authority", "office", "bureau", "company", "community", "government", "administration",
+    "north", "south", "east", "west",
     "northeast", "northwest", "southeast", "southwest", "central", "easter", "christmas", "ramadan", "eid",
     "thanksgiving", "hanukkah", "passover", "lent", "new", "year's", "chapter", "moreover", "however", "meanwhile",
     "nevertheless", "furthermore", "god", "allah", "internet", "web"
 ])
+_UNITS = frozenset(["dlrs", "dlr", "dollars", "cents", "pct", "percent", "tonnes", "mln", "billion", "yen", "marks"])
 _TWO_COMPANIES_RE = re.compile(r"\b(?:Corp|Inc|Co|Ltd|Plc|AG)\.?,? (?:and|&) [A-Z]")
 _TICKER_RE = re.compile(r"^[A-Z0-9]{1,6}\.[A-Z]{1,3}$|^[A-Z]{2,5}[0-9]{0,2}$")
 _TICKER_AFTER_RE = re.compile(r"[\s']*(?:\(\s*(?:[A-Z0-9]{1,6}(?:\.[A-Z]{1,3})?|[A-Z]{1,6}:\s*[A-Z0-9.]{1,8})\s*\)"
@@ -467,8 +471,11 @@ def credit_spans(text: str) -> list[tuple[int, int]]:
 def with_evidence(text: str, mentions: Iterable[Mention]) -> list[Mention]:
     """Mentions outside credits and tickers, made ORG where the text says company (ticker, "shares of")."""
     credits = credit_spans(text)
+    dateline = _DATELINE_RE.match(text)
     out = []
     for m in _joined_company_names(text, list(mentions)):
+        if dateline and m.start < dateline.end(1):
+            m = m._replace(kind="LOC")  # "CHICAGO (Reuters) -": a dateline names a place
         if any(start <= m.start < end for start, end in credits) or _is_ticker(text, m):
             continue
         if m.kind != "ORG" and _key(m.text) not in COUNTRIES and _company_context(text, m):
@@ -508,6 +515,7 @@ _JUNK_RE = re.compile(r"^[\W\d_]+$")
 # Codes, not names: tickers and index codes (KS11, SPc1, DALRQ.PK) and plural acronyms (SUVs, TVs).
 _CODE_WORD_RE = re.compile(r"(?:^|\s)(?:\w*[A-Za-z]\d\w*|\w*\d[A-Za-z]\w{2,}|[A-Z]{2,}s"
                            r"|[A-Z0-9]{2,}[a-z]?\.[A-Z]{1,3})(?:\s|$)")
+_BASED_RE = re.compile(r"^(?:\S+\s+)*\S+-based\s+")  # "Las Vegas-based Harrah" -> "Harrah"
 _TRAILING_TICKER_RE = re.compile(r"\s+[A-Z0-9]+[a-z]?\.[A-Z]{1,3}$")
 _STOP_NAMES = frozenset(
     ["mr", "mrs", "ms", "dr", "i", "we", "he", "she", "they", "it", "monday", "tuesday", "wednesday",
@@ -525,7 +533,7 @@ def normal_name(kind: str, surface: str) -> tuple[str, str] | None:
     name = " ".join(surface.split()).split(" (")[0].split(" <")[0].strip("<> ")
     if "<" in name or ">" in name:
         return None
-    name = _TRAILING_RE.sub("", _LEADING_RE.sub("", _TRAILING_TICKER_RE.sub("", name)))
+    name = _TRAILING_RE.sub("", _LEADING_RE.sub("", _TRAILING_TICKER_RE.sub("", _BASED_RE.sub("", name))))
     name = _PARTICLE_RE.sub(lambda m: m.group(1).lower() + "-", name)
     if len(name) < 2 or _JUNK_RE.match(name) or name.lower() in _STOP_NAMES or name.islower() \
             or _CODE_WORD_RE.search(name):
@@ -582,6 +590,8 @@ def _typed(kind: str, name: str) -> tuple[str, str] | None:
             return None  # "Chapter", "Moreover", "Bank": a common word capitalised at a sentence start
     elif _key(name) in DEMONYMS:
         return None
+    elif last in _UNITS:
+        return None  # "U.S. Dlrs"
     elif _TWO_COMPANIES_RE.search(name):
         return None  # "Sony Corp. and Nintendo Co. Ltd": two names in one span
     elif last in COMPANY_SUFFIXES or (len(words) > 2 and words[-2] == "&" and last == "co"):

@@ -46,6 +46,7 @@ _COUNTRY_PREFIX_RE = re.compile(r"^(?:U\.?S\.?|US|U\.?K\.?)\s+(?=\S)")
 _INITIAL_RE = re.compile(r"\s+[A-Z]\.(?=\s)")
 _MINOR_WORDS = frozenset(["of", "the", "and", "for", "&", "de", "du", "la", "le", "des", "on", "in", "to"])
 SURNAME_SHARE = 0.75  # the dominant full name must hold this share of the full names with that surname
+COMPANY_SHARE = 0.6  # the dominant company among those a short name starts
 MIN_EVIDENCE = 2  # articles of same-article evidence needed to tie an acronym to a long form
 
 
@@ -55,7 +56,7 @@ class AliasFileError(ValueError):
 
 def name_key(name: str) -> str:
     """The case- and punctuation-insensitive key of a name: 'U.S.' and 'US' share one."""
-    return re.sub(r"[\s\-–.]+", " ", name.lower().replace("’", "'")).strip()
+    return re.sub(r"[\s\-–.,]+", " ", name.lower().replace("’", "'")).strip()
 
 
 def _initials(name: str) -> str:
@@ -225,7 +226,7 @@ def build_table(stats: EntityStats, alias_file: Path | None = None, defaults: Pa
     mapping: dict[tuple[str, str], tuple[str, str] | None] = {}
     for kind, name in stats.values:
         drop = _apply_rules([r for r in rules if r.canonical.lower() == DROP], kind, name, (kind, name)) is None
-        target = None if drop else groups.target(kind, name)
+        target = None if drop or groups.is_ambiguous(name) else groups.target(kind, name)
         if target is not None and _apply_rules(rules, target[0], target[1], target) is None:
             target = None
         mapping[(kind, name)] = target
@@ -247,6 +248,7 @@ class _Groups:
         self.kind = {key: votes.most_common(1)[0][0] for key, votes in self.kind_votes.items()}
         self.parent: dict[str, str] = {}
         self.display_override: dict[str, str] = {}
+        self.ambiguous: set[str] = set()
         self._merge_variants()
         self._merge_acronyms()
         self._merge_surnames()
@@ -272,6 +274,11 @@ class _Groups:
         """The (kind, display) a raw value resolves to."""
         key = self._root(name_key(name))
         return self.kind.get(key, kind), self.display(key)
+
+    def is_ambiguous(self, name: str) -> bool:
+        """A surname alone that several people of the corpus share."""
+        key = name_key(name)
+        return key in self.ambiguous and self._root(key) == key
 
     def display(self, key: str) -> str:
         """The most common spelling of a key (mixed case preferred to ALL CAPS)."""
@@ -344,6 +351,8 @@ class _Groups:
             dominant = count >= MIN_EVIDENCE and count >= SURNAME_SHARE * sum(candidates.values())
             if self.kind[key] == "PER" and (dominant or len(candidates) == 1):
                 self._union(key, best)
+            elif self.kind[key] == "PER" and sum(1 for c in candidates.values() if c >= MIN_EVIDENCE) >= 2:
+                self.ambiguous.add(key)  # "Baker" alone: James or Howard? Not a value a researcher can use
 
 
     def _merge_company_short_names(self) -> None:
@@ -363,10 +372,10 @@ class _Groups:
                 continue
             if self.kind[key] == "LOC" or (self.kind[key] == "PER" and key in surnames):
                 continue
-            if self._root(key) in companies[short]:
-                continue  # already a company's own name (Merrill Lynch for Merrill Lynch & Co)
             best, count = companies[short].most_common(1)[0]
-            if count >= SURNAME_SHARE * sum(companies[short].values()) and count >= self.count[key] / 4:
+            if self._root(key) in companies[short] and self.count[self._root(key)] >= count:
+                continue  # already the name of the more common company (Merrill Lynch, not Merrill Lynch Commodities)
+            if count >= COMPANY_SHARE * sum(companies[short].values()) and count >= self.count[key] / 4:
                 self._union(key, best)
 
 

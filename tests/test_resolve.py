@@ -52,10 +52,10 @@ def test_surname_alone_maps_to_the_dominant_full_name_and_takes_its_kind() -> No
     assert table.aliases("PER", "Ronald Reagan") == ["Reagan"]
 
 
-def test_ambiguous_surname_stays_itself() -> None:
+def test_a_surname_alone_that_several_people_share_is_dropped_but_a_unique_one_stays() -> None:
     table = table_of(([("PER", "James Baker")], ""), ([("PER", "Howard Baker")], ""), ([("PER", "Baker")], ""),
-                     repeat=3)
-    assert table.resolve("PER", "Baker") == ("PER", "Baker")
+                     ([("PER", "Subroto")], ""), repeat=3)
+    assert (table.resolve("PER", "Baker"), table.resolve("PER", "Subroto")) == (None, ("PER", "Subroto"))
 
 
 def test_a_place_named_like_a_persons_surname_stays_a_place() -> None:
