@@ -183,3 +183,23 @@ def test_credits_go_to_the_author_not_to_people() -> None:
     doc = with_entities(parse_raw(Raw("x.txt", "text", body.encode(), "x")), default_extractor())
     assert doc.author == "Jane Doe, Tim Dobbyn"
     assert not {"Jane Doe", "Tim Dobbyn"} & set(doc.people)
+
+
+@pytest.mark.parametrize("kind,surface,expected", [
+    ("PER", "Las Vegas-based Harrah", ("PER", "Harrah")),
+    ("PER", "Johnson Illington Advisors", ("ORG", "Johnson Illington Advisors")),
+    ("ORG", "U.S. Dlrs", None),
+    ("ORG", "Sony Corp. and Nintendo Co. Ltd", None),
+    ("ORG", "<Borg-Warner", ("ORG", "Borg-Warner")),
+    ("PER", "DaimlerChrysler DCXGn.DE", ("PER", "DaimlerChrysler")),
+    ("PER", "KS11", None),
+    ("ORG", "North", None),
+])
+def test_normal_names_drop_codes_and_fragments(kind: str, surface: str, expected: tuple[str, str] | None) -> None:
+    assert normal_name(kind, surface) == expected
+
+
+def test_every_capital_dateline_is_a_place() -> None:
+    for city in ("CHICAGO", "BOSTON", "FRANKFURT"):
+        found = {(m.kind, m.name) for m in default_extractor().extract(f"{city} (Reuters) - Shares rose on Monday.")}
+        assert ("LOC", city.title()) in found
