@@ -365,12 +365,17 @@ class _Groups:
                 words = name_key(_COMPANY_SUFFIX_RE.sub("", name)).replace("'s", "").replace(",", "").split()
                 for k in range(1, min(3, len(words)) + 1):
                     companies[" ".join(words[:k])][self._root(key)] += count
-        surnames = {k.split()[-1] for k in self.count if " " in k and self.kind[k] == "PER"}
+                if len(words) > 1:  # "Depot" for Home Depot Inc, "Stearns" for Bear Stearns Cos
+                    companies[words[-1]][self._root(key)] += count
+        surnames: Counter[str] = Counter()
+        for k, count in self.count.items():
+            if " " in k and self.kind[k] == "PER":
+                surnames[k.split()[-1]] += count
         for key in list(self.count):
             short = key.replace("'s", "")
             if short not in companies or key in self.parent or len(key.split()) > 2:
                 continue
-            if self.kind[key] == "LOC" or (self.kind[key] == "PER" and key in surnames):
+            if self.kind[key] == "LOC" or (self.kind[key] == "PER" and surnames[key] >= MIN_EVIDENCE):
                 continue
             best, count = companies[short].most_common(1)[0]
             if self._root(key) in companies[short] and self.count[self._root(key)] >= count:
