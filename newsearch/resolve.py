@@ -12,7 +12,8 @@ once for the corpus, what each raw value becomes, and ``ResolutionTable.resolve`
   name when that is unambiguous (Reagan -> Ronald Reagan);
 - an acronym maps to its long form when the corpus writes "Long Form (ACR)" or the two, with
   matching initials, appear in the same articles (EC -> European Community);
-- "U.S. Treasury" and "Treasury" are one value;
+- "U.S. Treasury" and "Treasury" are one value; a surname alone that several people share is dropped;
+- demonyms (Kuwaiti, Qatari) never get here: extraction drops them (they are not entities);
 - the alias file (``ALIASES_FILE``, then a user's own) overrides and extends all of this.
 
 Alias file format: UTF-8 text, one rule a line, tab-separated, ``#`` starts a comment line::
