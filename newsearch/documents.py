@@ -741,16 +741,23 @@ def _choose_source(explicit: str, layout: textlayout.Layout, default: str | None
 
 
 def with_entities(doc: Document, extractor: EntityExtractor) -> Document:
-    """The document with people, organizations and places found in its title and body."""
+    """The document with the people, organizations and places of its title and body, and credited names."""
+    from .entities import extract_credits, is_all_caps  # here: this function is the entity helper's only hunk
+
+    credits = extract_credits(doc.original)
     # Title mentions get no position (-1): they count for the facets, but offsets are into the body.
-    title_mentions = [m._replace(start=-1, end=-1) for m in extractor.mentions(doc.title)]
-    named = normalise_mentions(title_mentions + extractor.mentions(doc.body), [doc.source or ""])
+    title_mentions = [m._replace(start=-1, end=-1) for m in extractor.annotated(doc.title)]
+    named = normalise_mentions(title_mentions + extractor.annotated(doc.body), [doc.source or "", *credits])
+    if is_all_caps(doc.title):  # a capitals headline, read case-restored, adds places; else it only confirms
+        in_body = {(m.kind, m.name) for m in named if m.start >= 0}
+        named = [m for m in named if m.start >= 0 or m.kind == "LOC" or (m.kind, m.name) in in_body]
     counts: dict[tuple[str, str], int] = {}
     for m in named:
         counts[(m.kind, m.name)] = counts.get((m.kind, m.name), 0) + 1
     ranked = sorted(counts, key=lambda k: -counts[k])
     return replace(
         doc,
+        author=doc.author or ", ".join(credits),
         people=tuple(n for k, n in ranked if k == "PER"),
         organizations=tuple(n for k, n in ranked if k == "ORG"),
         places=tuple(n for k, n in ranked if k == "LOC"),

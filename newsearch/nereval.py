@@ -89,13 +89,29 @@ class Score:
         return f"PER/ORG/LOC micro precision={self.precision:.3f} recall={self.recall:.3f} f1={self.f1:.3f}"
 
 
-def score(docs: Iterable[GoldDocument], predict: Callable[[str], Iterable[Mention]]) -> Score:
-    """Score predict(text) against the gold spans of PER, ORG and LOC."""
+def score(docs: Iterable[GoldDocument], predict: Callable[[str], Iterable[Mention]], kind: str | None = None) -> Score:
+    """Score predict(text) against the gold spans of PER, ORG and LOC (or of one kind)."""
+    kinds = (kind,) if kind else KINDS
     tp = npred = ngold = 0
     for doc in docs:
-        gold = {s for s in doc.spans if s[0] in KINDS}
-        pred = {(m.kind, m.start, m.end) for m in predict(doc.text) if m.kind in KINDS}
+        gold = {s for s in doc.spans if s[0] in kinds}
+        pred = {(m.kind, m.start, m.end) for m in predict(doc.text) if m.kind in kinds}
         tp += len(gold & pred)
         npred += len(pred)
         ngold += len(gold)
     return Score(tp, npred, ngold)
+
+
+def score_by_kind(docs: Iterable[GoldDocument], predict: Callable[[str], Iterable[Mention]]) -> dict[str, Score]:
+    """Scores per kind and over all three ("all"), tagging each document once."""
+    counts = {k: [0, 0, 0] for k in (*KINDS, "all")}
+    for doc in docs:
+        gold = {s for s in doc.spans if s[0] in KINDS}
+        pred = {(m.kind, m.start, m.end) for m in predict(doc.text) if m.kind in KINDS}
+        for kind in KINDS:
+            g, p = {s for s in gold if s[0] == kind}, {s for s in pred if s[0] == kind}
+            for key in (kind, "all"):
+                counts[key][0] += len(g & p)
+                counts[key][1] += len(p)
+                counts[key][2] += len(g)
+    return {k: Score(*v) for k, v in counts.items()}
