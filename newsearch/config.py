@@ -25,6 +25,8 @@ class Setting:
 
 SETTINGS = (
     Setting("NEWSEARCH_INDEX_DIR", "index", "Folder of the search index (built by `newsearch rebuild-index`)."),
+    Setting("NEWSEARCH_ALIASES", "", "A file of your own entity alias rules (kind, alias, canonical [, kind] per "
+            "line, tab-separated), applied by the next rebuild or --update after the shipped ones."),
     Setting("NEWSEARCH_QUERY_SECONDS", "2", "Time budget of one search; past it the request answers 503 "
             "\"query too expensive\"."),
     Setting("NEWSEARCH_PORT", "8000", "Port the server listens on, on 127.0.0.1 only: nginx in front of gunicorn "
@@ -64,6 +66,12 @@ def int_setting(name: str, low: int, high: int) -> int:
 def default_index_dir() -> Path:
     """Where the index lives unless told otherwise."""
     return Path(setting("NEWSEARCH_INDEX_DIR"))
+
+
+def alias_file() -> Path | None:
+    """The user's entity alias file, if one is set."""
+    value = setting("NEWSEARCH_ALIASES")
+    return Path(value) if value else None
 
 
 def query_seconds() -> float:

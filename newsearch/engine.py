@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from .results import Article, Facet, Hit, SearchRequest, SearchResults, Stats
+from .results import Article, Facet, FacetExplanation, Hit, SearchRequest, SearchResults, Stats
 
 
 class Snapshot(Protocol):
@@ -28,6 +28,9 @@ class Snapshot(Protocol):
     def facet_values(self, name: str, request: SearchRequest, prefix: str = "", size: int = 20,
                      strict: bool = True, page: int = 1) -> Facet:
         """One facet's values, by prefix, a page at a time, counted under the other filters."""
+
+    def explain(self, name: str, value: str) -> FacetExplanation:
+        """One facet value: its article count and the names merged into it; NotFound when absent."""
 
     def stats(self) -> Stats:
         """Article count, date span, sources and build information."""

@@ -39,6 +39,7 @@ class Generation:
     vocabulary: Vocabulary
     groups: Groups
     resolve: Resolve | None = None
+    aliases: Aliases | None = None
 
 
 class GenerationCache:
@@ -62,7 +63,7 @@ class GenerationCache:
                 resolve, aliases = self._resolve(folder) if self._resolve else (None, None)
                 columns = load_columns(reader, resolve, aliases)
                 self._current = Generation(key, columns, PostingCache(choose_reader(reader)), PositionCache(),
-                                           Vocabulary(), load_groups(folder, columns.ids), resolve)
+                                           Vocabulary(), load_groups(folder, columns.ids), resolve, aliases)
                 self.warmed = threading.Event()
                 if self._warm and open_reader is not None:
                     threading.Thread(target=_warm_up, args=(self._current.postings, open_reader, self.warmed),

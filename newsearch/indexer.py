@@ -29,6 +29,7 @@ import whoosh
 from whoosh import index as whoosh_index
 from whoosh.writing import IndexWriter
 
+from .config import alias_file
 from .copies import GROUPS_DIR, Grouper, GroupsError
 from .documents import (
     Document,
@@ -43,6 +44,7 @@ from .documents import (
     with_entities,
 )
 from .entities import EntityExtractor, default_extractor
+from .resolve import ENTITY_STATS, ENTITY_TABLE, EntityStats, build_table
 from .schema import build_schema, fields_of
 from .store import (
     REJECTS,
@@ -425,16 +427,16 @@ def _build_into(folder: Path, roots: list[Path], manifest: Manifest, workers: in
     # posting write, Whoosh's longest single step, then runs on both cores instead of one.
     writer = ix.writer(procs=writer_procs, multisegment=True, batchsize=256, limitmb=192, compound=False)
     probes = _Probes()
-    grouper = Grouper()
+    corpus = _Corpus(Grouper(), EntityStats())
     try:
         inputs = _inputs(roots, manifest, stats)
         for doc in _documents(inputs, manifest.files, workers, progress, stats):
             _write(writer, doc, stats, update=False)
-            _group(grouper, doc, stats)
+            corpus.add(doc, stats)
             probes.add(doc)
             stats.indexed += 1
         _commit(writer, stats)
-        grouper.save(folder / GROUPS_DIR)
+        corpus.save(folder)
     except BaseException:
         writer.cancel()
         raise
@@ -524,18 +526,18 @@ def _update_into(folder: Path, live: Path, manifest: Manifest, roots: list[Path]
         before, known = ix.doc_count(), live_id_hashes(ix)
         plan = _plan(manifest, roots, stats)
         fresh: dict[str, FileEntry] = {}
-        grouper = _grouper_of(live)
+        corpus = _Corpus.of(live)
         writer = ix.writer(limitmb=128, compound=False)
         try:
             probes = _apply_changes(writer, plan.changed, known, fresh, plan.owners, workers, progress, stats,
-                                    grouper)
+                                    corpus)
             still_there = {i for entry in fresh.values() for i in entry.ids}
             stats.removed_ids = sorted(i for i in plan.previous - still_there if i in known)
             for doc_id in stats.removed_ids:
                 writer.delete_by_term("id", doc_id)
-                grouper.remove(doc_id)
+                corpus.grouper.remove(doc_id)
             _commit(writer, stats)
-            grouper.save(folder / GROUPS_DIR)
+            corpus.save(folder)
         except BaseException:
             writer.cancel()
             raise
@@ -563,24 +565,39 @@ class _Stored:
     places: tuple[str, ...]
 
 
-def _group(grouper: Grouper, doc: Prepared, stats: BuildStats) -> None:
-    """Put a written document in its copy group and story (in this process: grouping is sequential)."""
-    t0 = time.process_time()
-    meta = doc.fields["meta"]
-    published = datetime.fromisoformat(meta["published"].replace("Z", "+00:00")) if meta["published"] else None
-    grouper.add(_Stored(meta["id"], meta["title"], meta["body"], published, meta["source"], tuple(meta["people"]),
-                        tuple(meta["organizations"]), tuple(meta["places"])))
-    stats.group_seconds += time.process_time() - t0
+class _Corpus:
+    """What is learnt across documents as they are written: copy groups and stories, and the entity
+    statistics that corpus-level resolution is built from. Both are saved in the generation."""
 
+    def __init__(self, grouper: Grouper, entities: EntityStats) -> None:
+        self.grouper, self.entities = grouper, entities
 
-def _grouper_of(live: Path) -> Grouper:
-    """The live generation's grouper, to update (a fresh one for an index built before grouping)."""
-    if not (live / GROUPS_DIR).exists():
-        return Grouper()
-    try:
-        return Grouper.load(live / GROUPS_DIR)
-    except GroupsError as exc:
-        raise IndexerError(f"{exc}; rebuild the index") from exc
+    @classmethod
+    def of(cls, live: Path) -> _Corpus:
+        """The live generation's state, to update (fresh state for an index built before it existed)."""
+        try:
+            grouper = Grouper.load(live / GROUPS_DIR) if (live / GROUPS_DIR).exists() else Grouper()
+            entities = EntityStats.load(live / ENTITY_STATS) if (live / ENTITY_STATS).exists() else EntityStats()
+        except (GroupsError, OSError, ValueError, KeyError) as exc:
+            raise IndexerError(f"the live index's corpus state is unreadable ({exc}); rebuild the index") from exc
+        return cls(grouper, entities)
+
+    def add(self, doc: Prepared, stats: BuildStats) -> None:
+        """Group a written document and count its entities (sequential, in this process)."""
+        t0 = time.process_time()
+        meta = doc.fields["meta"]
+        published = datetime.fromisoformat(meta["published"].replace("Z", "+00:00")) if meta["published"] else None
+        stored = _Stored(meta["id"], meta["title"], meta["body"], published, meta["source"], tuple(meta["people"]),
+                         tuple(meta["organizations"]), tuple(meta["places"]))
+        self.grouper.add(stored)
+        self.entities.add_document(stored)
+        stats.group_seconds += time.process_time() - t0
+
+    def save(self, folder: Path) -> None:
+        """Write the groups, the entity statistics and the resolution table built from them."""
+        self.grouper.save(folder / GROUPS_DIR)
+        self.entities.save(folder / ENTITY_STATS)
+        build_table(self.entities, alias_file()).save(folder / ENTITY_TABLE)
 
 
 def _unchanged(manifest: Manifest, item: InputFile, stats: BuildStats) -> bool:
@@ -597,7 +614,7 @@ def _unchanged(manifest: Manifest, item: InputFile, stats: BuildStats) -> bool:
 
 def _apply_changes(writer: IndexWriter, changed: list[InputFile], known: dict[str, str],
                    fresh: dict[str, FileEntry], owners: dict[str, str], workers: int, progress: Progress | None,
-                   stats: BuildStats, grouper: Grouper) -> list[Probe]:
+                   stats: BuildStats, corpus: _Corpus) -> list[Probe]:
     """Write new and changed documents; documents whose content the index already holds are left as they are."""
     probes = _Probes()
     for doc in _documents(changed, fresh, workers, progress, stats, owners):
@@ -605,7 +622,7 @@ def _apply_changes(writer: IndexWriter, changed: list[InputFile], known: dict[st
             stats.unchanged += 1
             continue
         _write(writer, doc, stats, update=True)
-        _group(grouper, doc, stats)
+        corpus.add(doc, stats)
         probes.add(doc)
         if doc.id in known:
             stats.updated += 1

@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 ALIASES_FILE = Path(__file__).parent / "models" / "aliases.txt"
+ENTITY_STATS = "entity_stats.json"  # in an index generation: what resolution was built from
+ENTITY_TABLE = "entity_table.json"  # in an index generation: the resolution itself
 KINDS = ("PER", "ORG", "LOC")
 DROP = "drop"
 _COMPANY_SUFFIX_RE = re.compile(
@@ -189,6 +191,14 @@ class ResolutionTable:
     def aliases(self, kind: str, canonical: str) -> list[str]:
         """The raw names merged into a value (for an 'explain' view), most frequent spelling first."""
         return sorted({n for (_, n), target in self.mapping.items() if target == (kind, canonical) and n != canonical})
+
+    def inverse(self) -> dict[tuple[str, str], list[str]]:
+        """Every value's merged raw names at once (``aliases`` for all values, in one pass)."""
+        out: dict[tuple[str, str], list[str]] = {}
+        for (_, name), target in self.mapping.items():
+            if target is not None and name != target[1]:
+                out.setdefault(target, []).append(name)
+        return out
 
     def changed(self, older: ResolutionTable) -> set[tuple[str, str]]:
         """Raw values that resolve differently than in an older table (for --update: re-resolve their articles)."""

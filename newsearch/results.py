@@ -115,6 +115,16 @@ class Facet:
 
 
 @dataclass(frozen=True)
+class FacetExplanation:
+    """One facet value explained: its article count and the other names merged into it."""
+
+    name: str
+    value: str
+    count: int
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DateBucket:
     value: str  # first day of the bucket, ISO
     end: str  # last day of the bucket, ISO

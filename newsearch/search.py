@@ -8,6 +8,7 @@ returned is a plain value from ``results``: the web layer never sees Whoosh.
 from __future__ import annotations
 
 import functools
+import logging
 import pickle
 import re
 import struct
@@ -34,6 +35,7 @@ from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
 from .generation import GenerationCache
 from .highlight import Terms, highlight_all, snippets
 from .querylang import ParsedQuery
+from .resolve import ENTITY_TABLE, ResolutionTable
 from .results import (
     FACET_SEARCH_SIZE,
     FACET_SIZE,
@@ -44,6 +46,7 @@ from .results import (
     DateBucket,
     DateFacet,
     Facet,
+    FacetExplanation,
     FacetValue,
     Hit,
     IndexUnavailable,
@@ -56,6 +59,7 @@ from .results import (
 from .schema import ROW_FIELD
 from .store import IndexMissing, build_info, current_dir, open_current
 
+log = logging.getLogger("newsearch")
 FIELD_BOOSTS = ("title", "body")
 MAX_COPIES_LISTED = 10  # copies listed beside a result (all are counted)
 UNAVAILABLE = "the search index cannot be read right now; the server log says why"
@@ -94,6 +98,7 @@ class Snapshot:
         self.columns = shared.columns
         self.groups = shared.groups
         self.resolve = shared.resolve
+        self.aliases = shared.aliases
         self.vocabulary = shared.vocabulary.bind(reader)
         boosts = {name: float(ix.schema[name].format.field_boost) for name in FIELD_BOOSTS}
         self.evaluator = Evaluator(reader, self.columns, shared.postings, shared.positions, self.vocabulary, boosts)
@@ -345,6 +350,19 @@ class Snapshot:
         return Facet(name, values, len(ranked) > start + size, len(ranked))
 
     @readable
+    def explain(self, name: str, value: str) -> FacetExplanation:
+        """One facet value: how many articles carry it, and the names merged into it."""
+        if name not in NAMES:
+            raise NotFound(f"no facet {name!r}; facets are {', '.join(NAMES)}")
+        column = self.columns.facets[name]
+        ids = column.ids_of([value])
+        if not len(ids):
+            raise NotFound(f"no value {value!r} in facet {name!r}")
+        count = int(column.docs_mask(self.columns.size, ids)[self.columns.live].sum())
+        merged = tuple(dict.fromkeys(self.aliases(name, value))) if self.aliases else ()
+        return FacetExplanation(name, value, count, merged)
+
+    @readable
     def probe(self) -> int:
         """Read something from every segment of the generation (a term's postings, a stored document);
         IndexUnavailable when any part cannot be read. Returns the number of segments probed."""
@@ -378,8 +396,26 @@ class Snapshot:
 
 
 def resolution(folder: Path | None) -> tuple[Resolve | None, Aliases | None]:
-    """How a generation's stored entity values are shown, and what else each value is called."""
-    return None, lambda facet, value: aliases_of(BY_NAME[facet].kind, value)
+    """How a generation's stored entity values are shown (its corpus-level resolution table), and what
+    else each value is called (the names merged into it, and the built-in aliases)."""
+    table = _table(folder)
+    merged = table.inverse() if table else {}
+
+    def aliases(facet: str, value: str) -> list[str]:
+        kind = BY_NAME[facet].kind or ""
+        return merged.get((kind, value), []) + aliases_of(kind, value)
+
+    return (table.resolve if table else None), aliases
+
+
+def _table(folder: Path | None) -> ResolutionTable | None:
+    if folder is None or not (folder / ENTITY_TABLE).exists():
+        return None
+    try:
+        return ResolutionTable.load(folder / ENTITY_TABLE)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.error("entity resolution table of %s unreadable (%s): values shown as extracted", folder, exc)
+        return None
 
 
 class Order:

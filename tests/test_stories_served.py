@@ -77,3 +77,21 @@ def test_update_keeps_groups_and_their_ids(engine: SearchEngine, tmp_path: Path)
     snap = engine.snapshot()
     hit = snap.search(SearchRequest(q="interest rate")).hits[0]
     assert hit.copy_group == "wire-1" and hit.copies_count == 2
+
+
+def test_resolution_merges_across_articles_and_explains_itself(tmp_path: Path) -> None:
+    rows = [{"id": f"ec-{i}", "title": f"Trade note {i}", "source": "Wire", "date": "1987-03-0{i + 1}T10:00:00Z",
+             "body": text} for i, text in enumerate([
+                 "The European Community (EC) agreed new farm prices in Brussels on Monday, officials said.",
+                 "EC ministers met again in Brussels to discuss the farm price package, diplomats said.",
+                 "The European Community will review its sugar regime next month, a spokesman said."])]
+    root = tmp_path / "ix"
+    rebuild([write(tmp_path / "in", rows)], root, workers=1)
+    engine = SearchEngine(root, warm=False)
+    snap = engine.snapshot()
+    orgs = {v.value: v.count for v in snap.search(SearchRequest()).facets["organizations"].values}
+    assert orgs.get("European Community") == 3 and "EC" not in orgs
+    explained = snap.explain("organizations", "European Community")
+    assert explained.count == 3 and "EC" in explained.aliases
+    assert snap.search(SearchRequest(q="org:ec")).total == 3
+    engine.close()

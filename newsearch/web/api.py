@@ -48,6 +48,16 @@ def facet_values(name: str) -> Any:
     return jsonify(facet_values_data(snapshot(), name, request.args))
 
 
+@bp.get("/facets/<name>/<path:value>")
+def facet_value(name: str, value: str) -> Any:
+    """One facet value explained: its article count and the names merged into it."""
+    if len(value) > MAX_ID_LENGTH:
+        raise BadRequest([f"a facet value is at most {MAX_ID_LENGTH} characters"])
+    found = snapshot().explain(name, value)
+    return jsonify({"ok": True, "name": found.name, "value": found.value, "count": found.count,
+                    "aliases": list(found.aliases)})
+
+
 @bp.get("/stats")
 def stats() -> Any:
     return jsonify(stats_data(snapshot()))

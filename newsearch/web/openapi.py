@@ -38,6 +38,7 @@ HIT = _obj({
     "copies": {"type": "array", "items": _ref("Copy"), "description": "The first of those copies, original first"},
 }, required=["id", "title", "title_html", "published", "source", "url", "author", "snippets", *_ENTITIES,
              "headline_only", "copy_group", "story_id", "copies_count", "copies"])
+FACET_EXPLANATION = _obj({"ok": {"type": "boolean"}, "name": _STR, "value": _STR, "count": _INT, "aliases": _STRS})
 DATE_FACET = _obj({
     "interval": {"type": "string", "enum": ["day", "week", "month", "year"]},
     "undated": _INT,
@@ -166,6 +167,14 @@ def openapi_document() -> dict[str, Any]:
                                 "schema": {"type": "string", "enum": list(NAMES)}},
                                *FACET_PAGE_PARAMS, *FILTERS],
                 "responses": {"200": _ok("FacetValues"), **_ERRORS}}},
+            "/api/facets/{name}/{value}": {"get": {
+                "operationId": "explainFacetValue",
+                "summary": "One facet value: its article count and the names merged into it",
+                "parameters": [{"name": "name", "in": "path", "required": True,
+                                "schema": {"type": "string", "enum": list(NAMES)}},
+                               {"name": "value", "in": "path", "required": True,
+                                "schema": {"type": "string", "maxLength": 300}}],
+                "responses": {"200": _ok("FacetExplanation"), **_ERRORS}}},
             "/api/stats": {"get": {"operationId": "stats", "summary": "Index statistics",
                                    "responses": {"200": _ok("Stats"), **_ERRORS}}},
             "/api/health": {"get": {"operationId": "health",
@@ -175,7 +184,8 @@ def openapi_document() -> dict[str, Any]:
                                           "responses": {"200": {"description": "OK"}}}},
         },
         "components": {"schemas": {
-            "Copy": COPY, "FacetValue": FACET_VALUE, "Facet": FACET, "Hit": HIT, "DateFacet": DATE_FACET,
+            "Copy": COPY, "FacetValue": FACET_VALUE, "FacetExplanation": FACET_EXPLANATION,
+            "Facet": FACET, "Hit": HIT, "DateFacet": DATE_FACET,
             "Search": SEARCH, "Article": ARTICLE, "FacetValues": FACET_VALUES, "Stats": STATS,
             "Health": HEALTH, "Error": ERROR,
         }},
