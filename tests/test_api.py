@@ -47,7 +47,8 @@ def test_openapi_document_is_valid(client) -> None:
     body = client.get("/api/openapi.json").get_json()
     validate_spec(body)
     assert set(body["paths"]) == {"/api/search", "/api/search.csv", "/api/search.jsonl", "/api/articles/{id}",
-                                  "/api/facets/{name}", "/api/stats", "/api/health", "/api/openapi.json"}
+                                  "/api/facets/{name}", "/api/facets/{name}/{value}", "/api/stats", "/api/health",
+                                  "/api/openapi.json"}
 
 
 def test_search_response(client) -> None:
