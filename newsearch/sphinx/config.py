@@ -79,6 +79,7 @@ def _article_table(name: str, folder: Path) -> str:
     rt_attr_bigint = published
     rt_attr_uint = dated
     rt_attr_bigint = day
+    rt_attr_bigint = month
 {facets}
     dict = keywords
     morphology = libstemmer_english

@@ -29,6 +29,7 @@ from ..results import (
     FACET_SIZE,
     MAX_FACET_PAGE,
     Article,
+    DateFacet,
     Facet,
     FacetValue,
     Hit,
@@ -41,14 +42,16 @@ from ..results import (
 )
 from .client import BackendError, connect, int_list, literal
 from .config import FACET_ATTRS, SLOTS, TEXT_SETTINGS, distributed, values
-from .histogram import histogram
+from .histogram import histogram, month_histogram
 from .layout import parse_url
 from .rows import NO_DAY, doc_key, index_text, value_key
 from .translate import highlight_text, match_text
 
-FACET_GROUPS = 5000  # groups each shard returns per facet: counts are exact below this many values
-DAY_GROUPS = 40000  # days in the histogram (over 100 years)
+FACET_GROUPS = 2000  # groups each shard returns per facet: counts are exact below this many values per shard
+DAY_GROUPS = 1000  # more distinct days than this span over 560 days: the histogram is by month or year
+MONTH_GROUPS = 2400  # 200 years
 EXPORT_CHUNK = 1000
+MULTI_QUERY_MAX = 16  # statements per batch: searchd takes at most 32 queries in one multi-query
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # while searchd notices a dead mirror (ha_ping_interval)
 DOWN_SECONDS = 5.0  # after a shard was found with no copy, answer partial at once for this long
 FIELD_WEIGHTS = "field_weights=(title=2, body=1)"  # the Whoosh schema's title boost
@@ -182,15 +185,27 @@ class SphinxSnapshot:
         hits = self._hits(answer.rows[0], parsed, with_score=request.sort == "relevance")
         facets = {name: self._facet(name, answer.rows[1 + i], request.selected(name))
                   for i, name in enumerate(NAMES)}
-        per_day = {int(g): int(c) for g, c in answer.rows[-1]}
-        undated = per_day.pop(NO_DAY, 0)
+        date_facet = self._dates(answer.rows[-1], self._where(parsed, request, dates=False))
         warnings = [str(p) for p in parsed.problems]
         missing = self._missing(answer.failed) if answer.failed else ()
         if missing:
             warnings.append("results are incomplete: no copy of " + "; ".join(missing) + " answered")
         pages = max(1, -(-total // request.per_page))
-        return SphinxResults(request, total, pages, tuple(hits), histogram(per_day, undated), facets,
+        return SphinxResults(request, total, pages, tuple(hits), date_facet, facets,
                              tuple(warnings), None, bool(missing), missing)
+
+    def _dates(self, day_groups: list[tuple[Any, ...]], where: str) -> DateFacet:
+        """The histogram from per-day counts, or per-month counts when there are too many days."""
+        per_day = {int(g): int(c) for g, c in day_groups}
+        undated = per_day.pop(NO_DAY, 0)
+        if len(day_groups) < DAY_GROUPS:
+            return histogram(per_day, undated)
+        dated = where + (" AND " if where else " WHERE ") + "dated = 1"
+        answer = self._batch([self._group_sql(dated, "month", MONTH_GROUPS),
+                              f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index}{dated}"])
+        per_month = {int(g): int(c) for g, c in answer.rows[0]}
+        first, last = answer.rows[1][0]
+        return month_histogram(per_month, undated, int(last) - int(first))
 
     def _facet(self, name: str, groups: list[tuple[Any, ...]], selected: tuple[str, ...],
                size: int = FACET_SIZE) -> Facet:
@@ -467,17 +482,19 @@ class SphinxEngine:
         return [w for w in scored if docs.get(w, 0) > 1][:count]
 
     def _document_frequencies(self, slot: str, words: list[str]) -> dict[str, int]:
-        """How many articles hold each exact word, from one grouped multi-query on the distributed index."""
-        sql = ";".join(f"SELECT id FROM {distributed(slot)} WHERE MATCH({literal('@(title,body) =' + w)}) "
-                       f"LIMIT 1 OPTION ranker=none;SHOW META" for w in words)
+        """How many articles hold each exact word: multi-queries on the distributed index (at most 32 each)."""
         out: dict[str, int] = {}
-        with self._conn().cursor() as cur:
-            cur.execute(sql)
-            for w in words:
-                cur.fetchall()
-                cur.nextset()
-                out[w] = int(dict(cur.fetchall()).get("total_found", 0))
-                cur.nextset()
+        for i in range(0, len(words), MULTI_QUERY_MAX):
+            chunk = words[i:i + MULTI_QUERY_MAX]
+            sql = ";".join(f"SELECT id FROM {distributed(slot)} WHERE MATCH({literal('@(title,body) =' + w)}) "
+                           f"LIMIT 1 OPTION ranker=none;SHOW META" for w in chunk)
+            with self._conn().cursor() as cur:
+                cur.execute(sql)
+                for w in chunk:
+                    cur.fetchall()
+                    cur.nextset()
+                    out[w] = int(dict(cur.fetchall()).get("total_found", 0))
+                    cur.nextset()
         return out
 
     def close(self) -> None:

@@ -51,3 +51,22 @@ def histogram(per_day: Mapping[int, int], undated: int) -> DateFacet:
         counts[bucket_start(day_from_number(d), interval)] += per_day[d]
     buckets = tuple(DateBucket(s.isoformat(), bucket_end(s, interval).isoformat(), n) for s, n in counts.items())
     return DateFacet(interval, buckets, undated)
+
+
+def month_histogram(per_month: Mapping[int, int], undated: int, span: int) -> DateFacet:
+    """The histogram from per-month counts (year * 12 + month - 1) and the span in days (over 560)."""
+    months = sorted(m for m, n in per_month.items() if n)
+    if not months:
+        return DateFacet("day", (), undated)
+    first = date(months[0] // 12, months[0] % 12 + 1, 1)
+    last = date(months[-1] // 12, months[-1] % 12 + 1, 1)
+    interval = "month" if span <= INTERVALS[-1][1] else "year"
+    counts: dict[date, int] = {}
+    start = bucket_start(first, interval)
+    while start <= last:
+        counts[start] = 0
+        start = bucket_end(start, interval) + timedelta(days=1)
+    for m in months:
+        counts[bucket_start(date(m // 12, m % 12 + 1, 1), interval)] += per_month[m]
+    buckets = tuple(DateBucket(s.isoformat(), bucket_end(s, interval).isoformat(), n) for s, n in counts.items())
+    return DateFacet(interval, buckets, undated)

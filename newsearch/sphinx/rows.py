@@ -86,6 +86,7 @@ def row_of(doc: Document | Mapping[str, Any]) -> Row:
         "published": int(published.timestamp() * 1000) if published else 0,
         "dated": 1 if published else 0,
         "day": day_number(published) if published else NO_DAY,
+        "month": published.year * 12 + published.month - 1 if published else NO_DAY,
     }
     values = []
     for number, spec in enumerate(FACETS):
