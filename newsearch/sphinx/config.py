@@ -24,6 +24,9 @@ CHARSET = ("0..9, A..Z->a..z, _, a..z, U+AA, U+B5, U+BA, U+C0..U+D6->U+E0..U+F6,
            "U+178->U+FF, U+179..U+17E/2, U+17F, U+391..U+3A1->U+3B1..U+3C1, U+3A3..U+3AB->U+3C3..U+3CB, "
            "U+3B1..U+3C9, U+410..U+42F->U+430..U+44F, U+430..U+44F, U+401->U+451, U+451")
 ARTICLE_FIELDS = ("title", "body")
+# The Snowball English stemmer (as our analyser's PyStemmer): "libstemmer_english" in Sphinx 2.2,
+# "libstemmer_en" in Manticore (render the configs with morphology="libstemmer_en" there).
+MORPHOLOGY = "libstemmer_english"
 TEXT_SETTINGS = "ns_text"
 AGENT_TIMEOUT_MS = 500
 QUERY_TIMEOUT_MS = 5000
@@ -62,7 +65,7 @@ def _searchd(node: Node, folder: Path) -> str:
 """
 
 
-def _article_table(name: str, folder: Path) -> str:
+def _article_table(name: str, folder: Path, morphology: str = MORPHOLOGY) -> str:
     facets = "\n".join(f"    rt_attr_multi_64 = {attr}" for attr in FACET_ATTRS.values())
     texts = "\n".join(f"    rt_field = {field}" for field in FACET_TEXTS.values())
     return f"""index {name}
@@ -79,10 +82,12 @@ def _article_table(name: str, folder: Path) -> str:
     rt_attr_bigint = published
     rt_attr_uint = dated
     rt_attr_bigint = day
+    rt_attr_bigint = week
     rt_attr_bigint = month
+    rt_attr_bigint = year
 {facets}
     dict = keywords
-    morphology = libstemmer_english
+    morphology = {morphology}
     index_exact_words = 1
     min_prefix_len = 2
     charset_table = {CHARSET}
@@ -91,9 +96,9 @@ def _article_table(name: str, folder: Path) -> str:
 """
 
 
-def shard_config(node: Node, folder: Path) -> str:
+def shard_config(node: Node, folder: Path, morphology: str = MORPHOLOGY) -> str:
     """The configuration of one shard process: both slots of the article table."""
-    return _searchd(node, folder) + "".join(_article_table(articles(slot), folder) for slot in SLOTS)
+    return _searchd(node, folder) + "".join(_article_table(articles(slot), folder, morphology) for slot in SLOTS)
 
 
 def _agents(layout: Layout, slot: str) -> str:
@@ -104,7 +109,7 @@ def _agents(layout: Layout, slot: str) -> str:
     return "\n".join(lines)
 
 
-def front_config(layout: Layout, folder: Path) -> str:
+def front_config(layout: Layout, folder: Path, morphology: str = MORPHOLOGY) -> str:
     """The front process: the distributed index of each slot, the value dictionaries and ns_meta."""
     out = [_searchd(layout.front, folder)]
     for slot in SLOTS:
@@ -129,7 +134,7 @@ index {values(slot)}
     min_word_len = 1
 }}
 """)
-    out.append(_article_table(TEXT_SETTINGS, folder))  # empty: the tokeniser CALL SNIPPETS uses
+    out.append(_article_table(TEXT_SETTINGS, folder, morphology))  # empty: the tokeniser CALL SNIPPETS uses
     out.append(f"""index ns_meta
 {{
     type = rt

@@ -42,14 +42,13 @@ from ..results import (
 )
 from .client import BackendError, connect, int_list, literal
 from .config import FACET_ATTRS, SLOTS, TEXT_SETTINGS, distributed, values
-from .histogram import histogram, month_histogram
+from .histogram import histogram, interval_for
 from .layout import parse_url
 from .rows import NO_DAY, doc_key, index_text, value_key
 from .translate import highlight_text, match_text
 
-FACET_GROUPS = 2000  # groups each shard returns per facet: counts are exact below this many values per shard
-DAY_GROUPS = 1000  # more distinct days than this span over 560 days: the histogram is by month or year
-MONTH_GROUPS = 2400  # 200 years
+FACET_GROUPS = 500  # groups each shard returns per facet: counts are exact below this many values per shard
+MONTH_GROUPS = 2400  # buckets in a histogram: at most 144 months, or 200 years
 EXPORT_CHUNK = 1000
 MULTI_QUERY_MAX = 16  # statements per batch: searchd takes at most 32 queries in one multi-query
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # while searchd notices a dead mirror (ha_ping_interval)
@@ -162,11 +161,13 @@ class SphinxSnapshot:
     def _page_sql(self, where: str, sort: str, offset: int, limit: int, has_text: bool) -> str:
         ranker = FIELD_WEIGHTS if sort == "relevance" and has_text else "ranker=none"
         return (f"SELECT id, aid, meta, WEIGHT() AS w FROM {self.index}{where} {self._order(sort)} "
-                f"LIMIT {offset}, {limit} OPTION max_matches={max(1000, offset + limit)}, {ranker}")
+                f"LIMIT {offset}, {limit} OPTION max_matches={offset + limit}, {ranker}")
 
     def _group_sql(self, where: str, attr: str, limit: int) -> str:
+        """Counts per value of an attribute, the largest first (ties by key); every shard groups up to
+        FACET_GROUPS values, so counts and SHOW META's total_found (the number of values) are exact below that."""
         return (f"SELECT groupby() AS g, COUNT(*) AS c FROM {self.index}{where} GROUP BY {attr} "
-                f"ORDER BY c DESC LIMIT 0, {limit} OPTION max_matches={limit}, ranker=none")
+                f"ORDER BY c DESC, g ASC LIMIT 0, {limit} OPTION max_matches={max(limit, FACET_GROUPS)}, ranker=none")
 
     # the protocol
 
@@ -176,51 +177,60 @@ class SphinxSnapshot:
         parsed = ql.parse(request.q, strict)
         has_text = match_text(parsed.tree) is not None
         start = (request.page - 1) * request.per_page
+        undated_where = self._where(parsed, request, dates=False)
         statements = [self._page_sql(self._where(parsed, request), request.sort, start, request.per_page, has_text)]
-        statements += [self._group_sql(self._where(parsed, request, without=name), FACET_ATTRS[name], FACET_GROUPS)
-                       for name in NAMES]
-        statements.append(self._group_sql(self._where(parsed, request, dates=False), "day", DAY_GROUPS))
+        for name in NAMES:
+            where = self._where(parsed, request, without=name)
+            statements.append(self._group_sql(where, FACET_ATTRS[name], FACET_SIZE))
+            if request.selected(name):
+                statements.append(self._group_sql(_and(where, self._filter(name, request.selected(name))),
+                                                  FACET_ATTRS[name], FACET_GROUPS))
+        statements.append(f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index}{_and(undated_where, 'dated = 1')}")
+        statements.append(f"SELECT id FROM {self.index}{_and(undated_where, 'dated = 0')} LIMIT 1 OPTION ranker=none")
         answer = self._batch(statements)
+        rows, metas = iter(answer.rows[1:]), iter(answer.metas[1:])
+        facets = {}
+        for name in NAMES:
+            top, total = next(rows), int(next(metas).get("total_found", 0))
+            chosen = (next(rows), next(metas))[0] if request.selected(name) else []
+            facets[name] = self._facet(name, top, total, chosen, request.selected(name))
+        span, undated = next(rows), int(answer.metas[-1].get("total_found", 0))
+        date_facet, failed = self._dates(span, undated, undated_where)
         total = int(answer.metas[0].get("total_found", 0))
         hits = self._hits(answer.rows[0], parsed, with_score=request.sort == "relevance")
-        facets = {name: self._facet(name, answer.rows[1 + i], request.selected(name))
-                  for i, name in enumerate(NAMES)}
-        date_facet = self._dates(answer.rows[-1], self._where(parsed, request, dates=False))
         warnings = [str(p) for p in parsed.problems]
-        missing = self._missing(answer.failed) if answer.failed else ()
+        missing = self._missing(answer.failed + failed) if answer.failed or failed else ()
         if missing:
             warnings.append("results are incomplete: no copy of " + "; ".join(missing) + " answered")
         pages = max(1, -(-total // request.per_page))
         return SphinxResults(request, total, pages, tuple(hits), date_facet, facets,
                              tuple(warnings), None, bool(missing), missing)
 
-    def _dates(self, day_groups: list[tuple[Any, ...]], where: str) -> DateFacet:
-        """The histogram from per-day counts, or per-month counts when there are too many days."""
-        per_day = {int(g): int(c) for g, c in day_groups}
-        undated = per_day.pop(NO_DAY, 0)
-        if len(day_groups) < DAY_GROUPS:
-            return histogram(per_day, undated)
-        dated = where + (" AND " if where else " WHERE ") + "dated = 1"
-        answer = self._batch([self._group_sql(dated, "month", MONTH_GROUPS),
-                              f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index}{dated}"])
-        per_month = {int(g): int(c) for g, c in answer.rows[0]}
-        first, last = answer.rows[1][0]
-        return month_histogram(per_month, undated, int(last) - int(first))
+    def _filter(self, name: str, chosen: Sequence[str]) -> str:
+        return f"{FACET_ATTRS[name]} IN ({int_list(value_key(name, v) for v in chosen)})"
 
-    def _facet(self, name: str, groups: list[tuple[Any, ...]], selected: tuple[str, ...],
-               size: int = FACET_SIZE) -> Facet:
-        counts = {int(g): int(c) for g, c in groups if int(c) > 0}
-        ranked = sorted(counts.values(), reverse=True)
-        floor = ranked[size - 1] if len(ranked) >= size else 0
-        names = self.engine.value_names(self.slot, [k for k, c in counts.items() if c >= floor])
-        top = sorted(((-counts[k], names[k]) for k in names), key=lambda t: t)[:size]
-        values = [FacetValue(v, -c, v in selected) for c, v in top]
-        known = {v.value for v in values}
-        for v in selected:
-            if v not in known:
-                values.append(FacetValue(v, counts.get(value_key(name, v), 0), True))
-        truncated = len(counts) > size or len(groups) >= FACET_GROUPS
-        return Facet(name, tuple(values), truncated, len(counts))
+    def _dates(self, span: list[tuple[Any, ...]], undated: int, where: str) -> tuple[DateFacet, tuple[str, ...]]:
+        """The histogram: per-bucket counts at the interval the span of matching days calls for."""
+        if not span or span[0][0] is None or int(span[0][0]) == NO_DAY:
+            return DateFacet("day", (), undated), ()
+        first, last = int(span[0][0]), int(span[0][1])
+        interval = interval_for(first, last)
+        answer = self._batch([self._group_sql(_and(where, "dated = 1"), interval, MONTH_GROUPS)])
+        per_key = {int(g): int(c) for g, c in answer.rows[0]}
+        return histogram(interval, first, last, per_key, undated), answer.failed
+
+    def _facet(self, name: str, top: list[tuple[Any, ...]], total: int, chosen_groups: list[tuple[Any, ...]],
+               selected: Sequence[str]) -> Facet:
+        """The top values (ties at the cut resolved by key), shown by count then name, then the selected
+        values not among them."""
+        counts = {int(g): int(c) for g, c in top if int(c) > 0}
+        counts_chosen = {int(g): int(c) for g, c in chosen_groups}
+        names = self.engine.value_names(self.slot, list(counts))
+        values = [FacetValue(names[k], counts[k], names[k] in selected)
+                  for k in sorted(names, key=lambda k: (-counts[k], names[k]))]
+        shown = {v.value for v in values}
+        values += [FacetValue(v, counts_chosen.get(value_key(name, v), 0), True) for v in selected if v not in shown]
+        return Facet(name, tuple(values), total > len(counts), total)
 
     def _hits(self, rows: list[tuple[Any, ...]], parsed: ql.ParsedQuery, with_score: bool) -> list[Hit]:
         metas = [json.loads(meta) for _, _, meta, _ in rows]
@@ -328,11 +338,11 @@ class SphinxSnapshot:
             f"SELECT id FROM {self.index} LIMIT 1 OPTION ranker=none",
             f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index} WHERE dated = 1",
             f"SELECT id FROM {self.index} WHERE dated = 0 LIMIT 1 OPTION ranker=none",
-            self._group_sql("", FACET_ATTRS["source"], FACET_GROUPS),
+            self._group_sql("", FACET_ATTRS["source"], 100),
         ])
         span = answer.rows[1][0] if answer.rows[1] and answer.rows[1][0][0] is not None else None
         dated = int(answer.metas[0].get("total_found", 0)) - int(answer.metas[2].get("total_found", 0))
-        sources = self._facet("source", answer.rows[3], (), size=100)
+        sources = self._facet("source", answer.rows[3], int(answer.metas[3].get("total_found", 0)), [], ())
         return Stats(
             articles=int(answer.metas[0].get("total_found", 0)),
             first_day=day_from_number(int(span[0])).isoformat() if span and dated else None,
@@ -340,6 +350,10 @@ class SphinxSnapshot:
             undated=int(answer.metas[2].get("total_found", 0)),
             sources=sources.values, built_at=self.info.get("built_at"), build=self.info,
         )
+
+
+def _and(where: str, condition: str) -> str:
+    return where + (" AND " if where else " WHERE ") + condition
 
 
 def _day(day: date) -> int:

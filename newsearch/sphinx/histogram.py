@@ -1,4 +1,8 @@
-"""The date histogram from per-day counts: the same buckets as the Whoosh engine."""
+"""The date histogram from grouped counts: the same buckets as the Whoosh engine.
+
+The interval follows the span of the matching days (as ``search.INTERVALS``); the counts come
+from a GROUP BY on the attribute holding that interval's key (``rows.bucket_keys``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,20 @@ from ..dates import day_from_number
 from ..results import DateBucket, DateFacet
 
 INTERVALS = (("day", 62), ("week", 7 * 80), ("month", 366 * 12))  # as search.INTERVALS
+
+
+def interval_for(first: int, last: int) -> str:
+    """The interval for a span of day numbers."""
+    return next((name for name, span in INTERVALS if last - first <= span), "year")
+
+
+def start_of(key: int, interval: str) -> date:
+    """The first day of a bucket from its key (day number, Monday's day number, year*12+month-1, year)."""
+    if interval == "month":
+        return date(key // 12, key % 12 + 1, 1)
+    if interval == "year":
+        return date(key, 1, 1)
+    return day_from_number(key)
 
 
 def bucket_start(day: date, interval: str) -> date:
@@ -32,41 +50,14 @@ def bucket_end(start: date, interval: str) -> date:
     return start
 
 
-def histogram(per_day: Mapping[int, int], undated: int) -> DateFacet:
-    """Counts over time at an interval that follows the span of the days (day numbers -> counts).
-
-    Like the Whoosh engine, every bucket between the first and the last day is listed, empty ones too.
-    """
-    days = sorted(d for d, n in per_day.items() if n)
-    if not days:
-        return DateFacet("day", (), undated)
-    first, last = days[0], days[-1]
-    interval = next((name for name, span in INTERVALS if last - first <= span), "year")
+def histogram(interval: str, first: int, last: int, per_key: Mapping[int, int], undated: int) -> DateFacet:
+    """Every bucket from the first day's to the last day's, empty ones too, with the grouped counts."""
     counts: dict[date, int] = {}
     start = bucket_start(day_from_number(first), interval)
     while start <= day_from_number(last):
         counts[start] = 0
         start = bucket_end(start, interval) + timedelta(days=1)
-    for d in days:
-        counts[bucket_start(day_from_number(d), interval)] += per_day[d]
-    buckets = tuple(DateBucket(s.isoformat(), bucket_end(s, interval).isoformat(), n) for s, n in counts.items())
-    return DateFacet(interval, buckets, undated)
-
-
-def month_histogram(per_month: Mapping[int, int], undated: int, span: int) -> DateFacet:
-    """The histogram from per-month counts (year * 12 + month - 1) and the span in days (over 560)."""
-    months = sorted(m for m, n in per_month.items() if n)
-    if not months:
-        return DateFacet("day", (), undated)
-    first = date(months[0] // 12, months[0] % 12 + 1, 1)
-    last = date(months[-1] // 12, months[-1] % 12 + 1, 1)
-    interval = "month" if span <= INTERVALS[-1][1] else "year"
-    counts: dict[date, int] = {}
-    start = bucket_start(first, interval)
-    while start <= last:
-        counts[start] = 0
-        start = bucket_end(start, interval) + timedelta(days=1)
-    for m in months:
-        counts[bucket_start(date(m // 12, m % 12 + 1, 1), interval)] += per_month[m]
+    for key, n in per_key.items():
+        counts[start_of(key, interval)] += n
     buckets = tuple(DateBucket(s.isoformat(), bucket_end(s, interval).isoformat(), n) for s, n in counts.items())
     return DateFacet(interval, buckets, undated)

@@ -85,8 +85,7 @@ def row_of(doc: Document | Mapping[str, Any]) -> Row:
         "meta": json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
         "published": int(published.timestamp() * 1000) if published else 0,
         "dated": 1 if published else 0,
-        "day": day_number(published) if published else NO_DAY,
-        "month": published.year * 12 + published.month - 1 if published else NO_DAY,
+        **bucket_keys(published),
     }
     values = []
     for number, spec in enumerate(FACETS):
@@ -96,6 +95,15 @@ def row_of(doc: Document | Mapping[str, Any]) -> Row:
         columns[FACET_TEXTS[spec.name]] = VALUE_GAP.join(spelled)
         values.extend((value_key(spec.name, v), number, v, index_text(v)) for v in found)
     return Row(doc_key(meta["id"]), meta["id"], columns, tuple(values))
+
+
+def bucket_keys(published: datetime | None) -> dict[str, int]:
+    """The histogram keys of a date: its day number, its week's Monday, its month and its year."""
+    if published is None:
+        return {"day": NO_DAY, "week": NO_DAY, "month": NO_DAY, "year": NO_DAY}
+    day = day_number(published)
+    return {"day": day, "week": day - (day + 3) % 7, "month": published.year * 12 + published.month - 1,
+            "year": published.year}
 
 
 def _facet_values(meta: Mapping[str, Any], attr: str) -> tuple[str, ...]:
