@@ -255,6 +255,9 @@ def sphinx_bench(index_dir: Path, cases: list[Case], whoosh_times: list[float], 
         print(f"sphinx ingest: {ingest.written:,} articles in {ingest.seconds:.1f}s = {ingest.per_second:,.0f}/s "
               f"(rows to 6 searchd + dictionary, from stored articles), per shard {ingest.per_shard}; {load()}")
         times, totals = timed(f"sphinx, {len(cases)} queries", lambda c: ours(sphinx.snapshot(), c), cases)
+        for kind in KINDS:
+            these = [t for t, c in zip(times, cases, strict=True) if c.kind == kind]
+            print(f"  {kind:<20} {summary(these)}")
         differ = sum(a != b for a, b in zip(totals, whoosh_totals, strict=True))
         ratio = statistics.median(times) / statistics.median(whoosh_times)
         print(f"totals that differ from Whoosh: {differ} of {len(cases)}; ratio of medians sphinx / whoosh = "

@@ -41,7 +41,7 @@ from ..results import (
     Stats,
 )
 from .client import BackendError, connect, int_list, literal
-from .config import FACET_ATTRS, SLOTS, TEXT_SETTINGS, distributed, values
+from .config import FACET_ATTRS, SLOTS, TEXT_SETTINGS, distributed, stored_distributed, values
 from .histogram import histogram, interval_for
 from .layout import parse_url
 from .rows import NO_DAY, doc_key, index_text, value_key
@@ -160,7 +160,7 @@ class SphinxSnapshot:
 
     def _page_sql(self, where: str, sort: str, offset: int, limit: int, has_text: bool) -> str:
         ranker = FIELD_WEIGHTS if sort == "relevance" and has_text else "ranker=none"
-        return (f"SELECT id, aid, meta, WEIGHT() AS w FROM {self.index}{where} {self._order(sort)} "
+        return (f"SELECT id, WEIGHT() AS w FROM {self.index}{where} {self._order(sort)} "
                 f"LIMIT {offset}, {limit} OPTION max_matches={offset + limit}, {ranker}")
 
     def _group_sql(self, where: str, attr: str, limit: int) -> str:
@@ -186,7 +186,8 @@ class SphinxSnapshot:
                 statements.append(self._group_sql(_and(where, self._filter(name, request.selected(name))),
                                                   FACET_ATTRS[name], FACET_GROUPS))
         statements.append(f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index}{_and(undated_where, 'dated = 1')}")
-        statements.append(f"SELECT id FROM {self.index}{_and(undated_where, 'dated = 0')} LIMIT 1 OPTION ranker=none")
+        statements.append(f"SELECT id FROM {self.index}{_and(undated_where, 'dated = 0')} "
+                          "LIMIT 1 OPTION ranker=none, max_matches=1")
         answer = self._batch(statements)
         rows, metas = iter(answer.rows[1:]), iter(answer.metas[1:])
         facets = {}
@@ -232,12 +233,27 @@ class SphinxSnapshot:
         values += [FacetValue(v, counts_chosen.get(value_key(name, v), 0), True) for v in selected if v not in shown]
         return Facet(name, tuple(values), total > len(counts), total)
 
+    def _stored(self, keys: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Stored articles by key, in the order of the keys (absent ones left out)."""
+        if not keys:
+            return {}
+        answer = self._batch([f"SELECT id, meta FROM {stored_distributed(self.slot)} WHERE id IN ({int_list(keys)}) "
+                              f"LIMIT {len(keys)} OPTION max_matches={len(keys)}"])
+        found = {int(k): json.loads(m) for k, m in answer.rows[0]}
+        if answer.failed and any(k not in found for k in keys):
+            # keys come from shards that just answered: one missing now means its shard went down meanwhile
+            raise IndexUnavailable("the stored articles are incomplete: " + "; ".join(self._missing(answer.failed))
+                                   + " did not answer")
+        return {k: found[k] for k in keys if k in found}
+
     def _hits(self, rows: list[tuple[Any, ...]], parsed: ql.ParsedQuery, with_score: bool) -> list[Hit]:
-        metas = [json.loads(meta) for _, _, meta, _ in rows]
+        found = self._stored([int(r[0]) for r in rows])
+        rows = [r for r in rows if int(r[0]) in found]
+        metas = [found[int(r[0])] for r in rows]
         query = highlight_text(parsed.tree)
         titles = self._snippets([m["title"] for m in metas], query, whole=True)
         bodies = self._snippets([m["body"] for m in metas], query, whole=False)
-        return [_hit(m, t, b, float(row[3]) if with_score else None)
+        return [_hit(m, t, b, float(row[1]) if with_score else None)
                 for m, t, b, row in zip(metas, titles, bodies, rows, strict=True)]
 
     def _snippets(self, texts: list[str], query: str | None, whole: bool) -> list[Any]:
@@ -281,11 +297,10 @@ class SphinxSnapshot:
 
     def article(self, doc_id: str, related: int = 5) -> Article:
         """One article with its related coverage; NotFound when absent."""
-        answer = self._batch([f"SELECT meta FROM {self.index} WHERE id = {doc_key(doc_id)}"])
-        metas = [json.loads(r[0]) for r in answer.rows[0] if json.loads(r[0])["id"] == doc_id]
-        if not metas:
+        found = self._stored([doc_key(doc_id)])
+        m = found.get(doc_key(doc_id))
+        if m is None or m["id"] != doc_id:
             raise NotFound(f"no article with id {doc_id!r}")
-        m = metas[0]
         return Article(
             id=m["id"], title=m["title"], body=m["body"], original=m["original"], published=m["published"],
             source=m["source"], url=m["url"], author=m["author"],
@@ -300,12 +315,11 @@ class SphinxSnapshot:
         if not words:
             return []
         text = "@(title,body) (" + " | ".join("=" + w for w in words) + ")"
-        sql = (f"SELECT id, aid, meta, WEIGHT() AS w FROM {self.index} WHERE MATCH({literal(text)}) "
+        sql = (f"SELECT id, WEIGHT() AS w FROM {self.index} WHERE MATCH({literal(text)}) "
                f"AND id != {doc_key(meta['id'])} ORDER BY w DESC, dated DESC, published DESC, aid ASC "
                f"LIMIT {limit} OPTION {FIELD_WEIGHTS}, ranker=bm25")
-        rows = self._batch([sql]).rows[0]
-        return [_hit(json.loads(r[2]), html.escape(json.loads(r[2])["title"]),
-                     (_opening(json.loads(r[2])["body"]),), None) for r in rows]
+        found = self._stored([int(r[0]) for r in self._batch([sql]).rows[0]])
+        return [_hit(m, html.escape(m["title"]), (_opening(m["body"]),), None) for m in found.values()]
 
     def facet_values(self, name: str, request: SearchRequest, prefix: str = "", size: int = FACET_SEARCH_SIZE,
                      strict: bool = True, page: int = 1) -> Facet:
@@ -335,9 +349,9 @@ class SphinxSnapshot:
     def stats(self) -> Stats:
         """Article count, date span, sources and build information."""
         answer = self._batch([
-            f"SELECT id FROM {self.index} LIMIT 1 OPTION ranker=none",
+            f"SELECT id FROM {self.index} LIMIT 1 OPTION ranker=none, max_matches=1",
             f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index} WHERE dated = 1",
-            f"SELECT id FROM {self.index} WHERE dated = 0 LIMIT 1 OPTION ranker=none",
+            f"SELECT id FROM {self.index} WHERE dated = 0 LIMIT 1 OPTION ranker=none, max_matches=1",
             self._group_sql("", FACET_ATTRS["source"], 100),
         ])
         span = answer.rows[1][0] if answer.rows[1] and answer.rows[1][0][0] is not None else None
@@ -501,7 +515,7 @@ class SphinxEngine:
         for i in range(0, len(words), MULTI_QUERY_MAX):
             chunk = words[i:i + MULTI_QUERY_MAX]
             sql = ";".join(f"SELECT id FROM {distributed(slot)} WHERE MATCH({literal('@(title,body) =' + w)}) "
-                           f"LIMIT 1 OPTION ranker=none;SHOW META" for w in chunk)
+                           f"LIMIT 1 OPTION ranker=none, max_matches=1;SHOW META" for w in chunk)
             with self._conn().cursor() as cur:
                 cur.execute(sql)
                 for w in chunk:

@@ -66,6 +66,7 @@ class Row:
     aid: str
     columns: dict[str, Any]
     values: tuple[tuple[int, int, str, str], ...]  # (key, facet number, value, words)
+    stored: str  # the stored article, JSON (in the stored table)
 
 
 def stored_of(doc: Document | Mapping[str, Any]) -> dict[str, Any]:
@@ -82,7 +83,6 @@ def row_of(doc: Document | Mapping[str, Any]) -> Row:
         "body": index_text(meta["body"]),
         "every": EVERY_TOKEN,
         "aid": meta["id"],
-        "meta": json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
         "published": int(published.timestamp() * 1000) if published else 0,
         "dated": 1 if published else 0,
         **bucket_keys(published),
@@ -94,7 +94,8 @@ def row_of(doc: Document | Mapping[str, Any]) -> Row:
         spelled = [index_text(name) for v in found for name in [v, *aliases_of(spec.kind, v)]]
         columns[FACET_TEXTS[spec.name]] = VALUE_GAP.join(spelled)
         values.extend((value_key(spec.name, v), number, v, index_text(v)) for v in found)
-    return Row(doc_key(meta["id"]), meta["id"], columns, tuple(values))
+    return Row(doc_key(meta["id"]), meta["id"], columns, tuple(values),
+               json.dumps(meta, ensure_ascii=False, separators=(",", ":")))
 
 
 def bucket_keys(published: datetime | None) -> dict[str, int]:

@@ -22,7 +22,7 @@ import pymysql
 
 from ..documents import Document
 from .client import BackendError, connect_node, int_list, literal
-from .config import SLOTS, articles, values
+from .config import SLOTS, articles, stored, values
 from .layout import Layout, Node
 from .rows import Row, doc_key, row_of
 
@@ -104,6 +104,10 @@ def _insert(table: str, rows: list[Row]) -> str:
     return f"REPLACE INTO {table} ({','.join(names)}) VALUES " + ",".join(tuples)
 
 
+def _stored_insert(table: str, rows: list[Row]) -> str:
+    return f"REPLACE INTO {table} (id,unused,meta) VALUES " + ",".join(f"({r.id},'',{literal(r.stored)})" for r in rows)
+
+
 def _values_insert(table: str, entries: Iterable[tuple[int, int, str, str]]) -> str:
     tuples = ",".join(f"({k},{literal(w)},{n},{literal(v)})" for k, n, v, w in entries)
     return f"REPLACE INTO {table} (id,words,facet_no,value) VALUES {tuples}"
@@ -115,7 +119,7 @@ def _batches(docs: Iterable[Document | Mapping[str, Any]]) -> Iterable[list[Row]
     for doc in docs:
         row = row_of(doc)
         batch.append(row)
-        size += len(row.columns["meta"]) * 2
+        size += len(row.stored) * 2
         if len(batch) >= BATCH_ROWS or size >= BATCH_BYTES:
             yield batch
             batch, size = [], 0
@@ -133,7 +137,7 @@ def _write(sender: _Sender, slot: str, docs: Iterable[Document | Mapping[str, An
             mine = [r for r in batch if r.id % len(shards) == number]
             stats.per_shard[number] += len(mine)
             for node in mirrors:
-                jobs[node] = [_insert(articles(slot), mine)] if mine else []
+                jobs[node] = [_insert(articles(slot), mine), _stored_insert(stored(slot), mine)] if mine else []
         new = {e[0]: e for r in batch for e in r.values if e[0] not in known_values}
         if new:
             jobs[sender.layout.front] = [_values_insert(values(slot), new.values())]
@@ -151,9 +155,11 @@ def rebuild(docs: Iterable[Document | Mapping[str, Any]], layout: Layout, info: 
     stats = WriteStats(slot=slot)
     sender = _Sender(layout)
     try:
-        sender.everywhere({"front": f"TRUNCATE RTINDEX {values(slot)}", "shard": f"TRUNCATE RTINDEX {articles(slot)}"})
+        for table in (articles(slot), stored(slot)):
+            sender.everywhere({"front": f"TRUNCATE RTINDEX {values(slot)}", "shard": f"TRUNCATE RTINDEX {table}"})
         _write(sender, slot, docs, stats, set())
-        sender.everywhere({"front": f"FLUSH RTINDEX {values(slot)}", "shard": f"FLUSH RTINDEX {articles(slot)}"})
+        for table in (articles(slot), stored(slot)):
+            sender.everywhere({"front": f"FLUSH RTINDEX {values(slot)}", "shard": f"FLUSH RTINDEX {table}"})
         stats.seconds = time.perf_counter() - started
         build = {"built_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                  "kind": "rebuild", "backend": "sphinx", "articles": stats.written, "per_shard": stats.per_shard,
@@ -195,7 +201,8 @@ def delete(article_ids: Iterable[str], layout: Layout) -> WriteStats:
         for number, mirrors in enumerate(shards):
             mine = [k for k in keys if k % len(shards) == number]
             for node in mirrors:
-                jobs[node] = [f"DELETE FROM {articles(slot)} WHERE id IN ({int_list(mine)})"] if mine else []
+                jobs[node] = [f"DELETE FROM {t} WHERE id IN ({int_list(mine)})"
+                              for t in (articles(slot), stored(slot))] if mine else []
         sender.run(jobs)
     finally:
         sender.close()
