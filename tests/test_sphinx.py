@@ -355,3 +355,30 @@ def test_searchd_answers_sphinxql(seeds_cluster: tuple[Cluster, SphinxEngine]) -
             cur.execute("SELECT * FROM no_such_index")
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("span", [0, 40, 300, 3000, 9000])
+def test_histogram_buckets_are_the_whoosh_engine_s(span: int) -> None:
+    import random
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from newsearch.columns import NO_DAY
+    from newsearch.search import date_histogram
+    from newsearch.sphinx.histogram import histogram, interval_for
+    from newsearch.sphinx.rows import bucket_keys
+
+    rng = random.Random(span)
+    first = datetime(2003, 5, 17, 12, tzinfo=UTC)
+    moments = [first + timedelta(days=rng.randint(0, span)) for _ in range(200)] + [first + timedelta(days=span)]
+    days = [bucket_keys(m)["day"] for m in moments]
+    interval = interval_for(min(days), max(days))
+    per_key: dict[int, int] = {}
+    for m in moments:
+        key = bucket_keys(m)[interval]
+        per_key[key] = per_key.get(key, 0) + 1
+    columns = SimpleNamespace(day=np.array(days + [NO_DAY] * 3, dtype=np.int32))
+    expected = date_histogram(columns, np.ones(len(days) + 3, bool))  # type: ignore[arg-type]
+    assert histogram(interval, min(days), max(days), per_key, 3) == expected
