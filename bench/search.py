@@ -210,6 +210,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=242)
     parser.add_argument("--cold", action="store_true", help="no warm-up: every posting list decoded on first use")
     parser.add_argument("--no-fts", action="store_true", help="skip the SQLite FTS5 baseline")
+    parser.add_argument("--backend", choices=("whoosh", "sphinx"), default="whoosh",
+                        help="sphinx: also run the mix on a local searchd cluster (3 shards x 2 mirrors) "
+                             "loaded from the same index")
     args = parser.parse_args()
     engine = SearchEngine(args.index_dir, warm=not args.cold)
     t0 = time.perf_counter()
@@ -238,7 +241,30 @@ def main() -> None:
         print(f"ratio of medians on the same queries: FTS5 / newsearch = {ratio:.1f}x")
     print(json.dumps({"p50_ms": round(statistics.median(our_times), 1), "p95_ms": round(percentile(our_times, 95), 1),
                       "p99_ms": round(percentile(our_times, 99), 1), "fts5_ratio": ratio and round(ratio, 1)}))
+    if args.backend == "sphinx":
+        sphinx_bench(args.index_dir, cases, our_times, our_totals)
     engine.close()
+
+
+def sphinx_bench(index_dir: Path, cases: list[Case], whoosh_times: list[float], whoosh_totals: list[int]) -> None:
+    """The same mix on the SphinxQL backend: ingest rate, p50/p95, totals that differ, memory of each searchd."""
+    from newsearch.sphinx.local import local_cluster, memory, stored_articles
+
+    with tempfile.TemporaryDirectory() as tmp, local_cluster(Path(tmp), stored_articles(index_dir)) as (
+            cluster, sphinx, ingest):
+        print(f"sphinx ingest: {ingest.written:,} articles in {ingest.seconds:.1f}s = {ingest.per_second:,.0f}/s "
+              f"(rows to 6 searchd + dictionary, from stored articles), per shard {ingest.per_shard}; {load()}")
+        times, totals = timed(f"sphinx, {len(cases)} queries", lambda c: ours(sphinx.snapshot(), c), cases)
+        for kind in KINDS:
+            these = [t for t, c in zip(times, cases, strict=True) if c.kind == kind]
+            print(f"  {kind:<20} {summary(these)}")
+        differ = sum(a != b for a, b in zip(totals, whoosh_totals, strict=True))
+        ratio = statistics.median(times) / statistics.median(whoosh_times)
+        print(f"totals that differ from Whoosh: {differ} of {len(cases)}; ratio of medians sphinx / whoosh = "
+              f"{ratio:.2f}x; searchd resident MB: {memory(cluster)}")
+        print(json.dumps({"sphinx_p50_ms": round(statistics.median(times), 1),
+                          "sphinx_p95_ms": round(percentile(times, 95), 1), "sphinx_ingest_per_s": round(
+                              ingest.per_second), "sphinx_whoosh_ratio": round(ratio, 2), "totals_differ": differ}))
 
 
 if __name__ == "__main__":

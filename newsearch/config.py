@@ -27,6 +27,8 @@ SETTINGS = (
     Setting("NEWSEARCH_INDEX_DIR", "index", "Folder of the search index (built by `newsearch rebuild-index`)."),
     Setting("NEWSEARCH_ALIASES", "", "A file of your own entity alias rules (kind, alias, canonical [, kind] per "
             "line, tab-separated), applied by the next rebuild or --update after the shipped ones."),
+    Setting("NEWSEARCH_BACKEND", "whoosh", "The search engine: `whoosh` (the embedded index in NEWSEARCH_INDEX_DIR) or "
+            "`sphinx://host:port` (the SphinxQL front of a Manticore or Sphinx cluster)."),
     Setting("NEWSEARCH_QUERY_SECONDS", "2", "Time budget of one search; past it the request answers 503 "
             "\"query too expensive\"."),
     Setting("NEWSEARCH_PORT", "8000", "Port the server listens on, on 127.0.0.1 only: nginx in front of gunicorn "
@@ -66,6 +68,14 @@ def int_setting(name: str, low: int, high: int) -> int:
 def default_index_dir() -> Path:
     """Where the index lives unless told otherwise."""
     return Path(setting("NEWSEARCH_INDEX_DIR"))
+
+
+def backend() -> str:
+    """The configured engine: "whoosh" or a sphinx:// address."""
+    value = setting("NEWSEARCH_BACKEND").strip()
+    if value != "whoosh" and not value.startswith("sphinx://"):
+        raise SettingError(f"NEWSEARCH_BACKEND must be whoosh or sphinx://host:port, not {value!r}")
+    return value
 
 
 def alias_file() -> Path | None:

@@ -54,9 +54,17 @@ class Engine(Protocol):
 
 
 def open_engine(root: object, warm: bool = True) -> Engine:
-    """The configured engine over the index at ``root`` (the Whoosh engine)."""
+    """The configured engine (NEWSEARCH_BACKEND): the embedded Whoosh index at ``root``, or a
+    SphinxQL cluster (``sphinx://host:port``, Manticore or Sphinx 2.2) that serves the same API."""
     from pathlib import Path
 
+    from .config import backend
+
+    chosen = backend()
+    if chosen.startswith("sphinx://"):
+        from .sphinx.engine import SphinxEngine
+
+        return SphinxEngine(chosen)  # type: ignore[return-value]
     from .search import SearchEngine
 
     return SearchEngine(Path(str(root)), warm=warm)

@@ -42,7 +42,7 @@ FACETS: tuple[FacetSpec, ...] = (
               ("organization", "organisation")),
     FacetSpec("places", "place", "place", "Places", "places", "LOC", ("location",)),
     FacetSpec("language", "language", "language", "Language", "language", query_aliases=("lang",)),
-    FacetSpec("date_from", "date_from", "date_from", "Date from", "date_from"),  # where each date was found
+    FacetSpec("dated_from", "dated_from", "dated_from", "Date from", "date_from"),  # where each date was found
 )
 BY_NAME = {spec.name: spec for spec in FACETS}
 BY_PARAM = {spec.param: spec for spec in FACETS}

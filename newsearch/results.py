@@ -180,6 +180,8 @@ class SearchResults:
     suggestion: str | None = None
     totals: Mapping[str, int] = field(default_factory=dict)  # articles, copies and stories matched
     results: int = 0  # how many results there are once collapsed (what the pages hold)
+    partial: bool = False  # a part of the index did not answer: counts may be short (see missing, warnings)
+    missing: tuple[str, ...] = ()  # which parts did not answer
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,7 @@ class Snapshot:
         others.sort(key=lambda d: (stamp[d] == -np.inf, stamp[d], self.columns.ids[d]))  # original first
         return len(others), [self._copy(d) for d in others[:limit]]
 
-    def _entities(self, meta: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    def entities_of(self, meta: dict[str, Any]) -> dict[str, tuple[str, ...]]:
         """A stored document's entity values as the facets show them (after corpus-level resolution)."""
         cells = {spec.name: list(meta.get(spec.doc_attr, ())) for spec in ENTITY_FACETS}
         if self.resolve is not None:
@@ -256,7 +256,7 @@ class Snapshot:
             id=meta["id"], title=meta["title"], title_html=highlight_all(meta["title"], terms),
             published=meta["published"], source=meta["source"], url=meta["url"], author=meta["author"],
             snippets=tuple(snippets(meta["body"], terms)) if meta["body"] else (),
-            entities=self._entities(meta),
+            entities=self.entities_of(meta),
             score=round(float(score[docnum]), 4) if score is not None else None,
             headline_only=not meta["body"].strip(),
             copy_group=self.groups.copy_names[self.groups.copy[docnum]],
@@ -304,7 +304,7 @@ class Snapshot:
         return Article(
             id=meta["id"], title=meta["title"], body=meta["body"], original=meta["original"],
             published=meta["published"], source=meta["source"], url=meta["url"], author=meta["author"],
-            entities=self._entities(meta),
+            entities=self.entities_of(meta),
             mentions=tuple(tuple(m) for m in meta["mentions"]), date_from=meta["date_from"],
             source_from=meta["source_from"], extractor=meta["extractor"],
             related=tuple(self.related(docnum, meta, related)),

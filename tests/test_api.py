@@ -60,7 +60,7 @@ def test_search_response(client) -> None:
     assert body["query"] == {"q": "ongoing talks", "sort": "relevance", "count": "articles", "collapse": "copies",
                              "from": None, "to": None,
                              "source": ["TRT World"], "person": [], "organization": [], "place": [],
-                             "language": [], "date_from": []}
+                             "language": [], "dated_from": []}
     assert {v["value"]: v["count"] for v in body["facets"]["source"]["values"]} == {"TRT World": 1,
                                                                                      "Anadolu Agency": 1}
     assert body["facets"]["date"] == {"interval": "day", "undated": 0,
@@ -73,7 +73,7 @@ def test_search_response(client) -> None:
                                            "per_page must be between 1 and 100, not 500"]),
     ("/api/search?from=2024-13-01", ["from must be a date as YYYY-MM-DD, not '2024-13-01'"]),
     ("/api/search?colour=red", ["unknown parameter 'colour'; known: q, page, per_page, sort, from, to, count, "
-                                "collapse, source, person, organization, place, language, date_from"]),
+                                "collapse, source, person, organization, place, language, dated_from"]),
     ("/api/search?count=words&collapse=all", ["count must be one of articles, copies, stories, not 'words'",
                                               "collapse must be one of copies, stories, none, not 'all'"]),
     ("/api/search?sort=best", ["sort must be one of relevance, newest, oldest, not 'best'"]),
@@ -103,7 +103,7 @@ def test_facet_value_search(client) -> None:
     assert_matches(body, "FacetValues")
     assert [(v["value"], v["count"]) for v in body["values"]] == [("UN Security Council", 2)]
     assert_error(client.get("/api/facets/colours"), 404, ["no facet 'colours'; facets are source, people, "
-                                                          "organizations, places, language, date_from"])
+                                                          "organizations, places, language, dated_from"])
 
 
 def test_stats_and_health(client) -> None:

@@ -38,7 +38,7 @@ def test_query_language(snap: Snapshot, q: str, expected: set[str]) -> None:
     ('"gaza truce', 'unbalanced quote: a phrase opened with " is never closed (at character 1)'),
     ("(gaza OR qatar", "unbalanced parenthesis: '(' is never closed (at character 1)"),
     ("gaza )", "unbalanced parenthesis: ')' without a matching '(' (at character 6)"),
-    ("author:smith", "unknown field 'author': use one of body, date_from, language, org, person, place, source, "
+    ("author:smith", "unknown field 'author': use one of body, dated_from, language, org, person, place, source, "
                      "title (at character 1)"),
     ("gaza AND", "AND needs a term on both sides (at character 6)"),
     ("*aza",

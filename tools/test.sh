@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Debian's chromium for the browser tests, nginx for the front-server
-# tests) and run them.
+# tests, sphinxsearch for the SphinxQL backend's tests) and run them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)
+[ -x /usr/bin/searchd ] || missing+=(sphinxsearch)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
   $SUDO apt-get update -qq

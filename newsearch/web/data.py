@@ -126,6 +126,8 @@ def results_dict(results: SearchResults) -> dict[str, Any]:
             **{name: facet_dict(results.facets[name]) for name in NAMES},
         },
         "warnings": list(results.warnings),
+        "partial": results.partial,
+        "missing": list(results.missing),
         "suggestion": results.suggestion,
     }
 

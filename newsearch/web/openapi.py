@@ -59,6 +59,8 @@ SEARCH = _obj({
     "results": {"type": "array", "items": _ref("Hit")},
     "facets": _obj({"date": _ref("DateFacet"), **{name: _ref("Facet") for name in NAMES}}),
     "warnings": _STRS, "suggestion": _NSTR,
+    "partial": {"type": "boolean", "description": "A part of a distributed index did not answer: counts may be short"},
+    "missing": {**_STRS, "description": "Which parts did not answer"},
 })
 ARTICLE = _obj({
     "ok": {"type": "boolean"}, "id": _STR, "title": _STR, "body": _STR, "original": _STR,

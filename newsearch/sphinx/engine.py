@@ -1,0 +1,531 @@
+"""The Sphinx engine: the ``Engine``/``Snapshot`` protocols over SphinxQL on the front's distributed index.
+
+One request is one batch of statements (the page of hits, each facet without its own filter,
+the per-day counts, each followed by SHOW META), then one CALL SNIPPETS for the page.  When an
+agent does not answer, the batch is retried for a moment (searchd marks a dead mirror within
+its ping interval and then asks the other); when a shard still has no copy answering, the
+results say so (``partial`` and a warning) instead of undercounting in silence.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pymysql
+
+from .. import querylang as ql
+from ..dates import day_from_number, day_number
+from ..facets import ENTITY_FACETS, FACETS, NAMES
+from ..results import (
+    FACET_SEARCH_SIZE,
+    FACET_SIZE,
+    MAX_FACET_PAGE,
+    Article,
+    DateFacet,
+    Facet,
+    FacetValue,
+    Hit,
+    IndexUnavailable,
+    NotFound,
+    SearchError,
+    SearchRequest,
+    SearchResults,
+    Stats,
+)
+from .client import BackendError, connect, int_list, literal
+from .config import FACET_ATTRS, SLOTS, TEXT_SETTINGS, distributed, stored_distributed, values
+from .histogram import histogram, interval_for
+from .layout import parse_url
+from .rows import NO_DAY, doc_key, index_text, value_key
+from .translate import highlight_text, match_text
+
+FACET_GROUPS = 500  # groups each shard returns per facet: counts are exact below this many values per shard
+MONTH_GROUPS = 2400  # buckets in a histogram: at most 144 months, or 200 years
+EXPORT_CHUNK = 1000
+MULTI_QUERY_MAX = 16  # statements per batch: searchd takes at most 32 queries in one multi-query
+RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # while searchd notices a dead mirror (ha_ping_interval)
+DOWN_SECONDS = 5.0  # after a shard was found with no copy, answer partial at once for this long
+FIELD_WEIGHTS = "field_weights=(title=2, body=1)"  # the Whoosh schema's title boost
+MARK_OPEN, MARK_CLOSE, CHUNK = "\ue000", "\ue001", "\ue002"  # private-use: stripped from texts first
+_PRIVATE = str.maketrans("", "", MARK_OPEN + MARK_CLOSE + CHUNK)
+_AGENT_RE = re.compile(r"agent ([^\s:]+:\d+)")
+SNIPPET_CHARS = 240
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The rows of each statement of a batch, and the agents that failed."""
+
+    rows: list[list[tuple[Any, ...]]]
+    metas: list[dict[str, str]]
+    failed: tuple[str, ...]
+
+
+class SphinxSnapshot:
+    """The live slot of the cluster as seen by one thread's connection."""
+
+    def __init__(self, engine: SphinxEngine, conn: Any, slot: str, info: Mapping[str, Any]) -> None:
+        self.engine = engine
+        self.conn = conn
+        self.slot = slot
+        self.index = distributed(slot)
+        self.info = dict(info)
+
+    # running statements
+
+    def _batch(self, statements: Sequence[str]) -> Answer:
+        """Run SELECTs (each followed by SHOW META), retrying while an agent is failing over."""
+        answer = self._run(statements)
+        if answer.failed and not self.engine.recently_down():
+            for delay in RETRY_DELAYS:
+                time.sleep(delay)
+                answer = self._run(statements)
+                if not answer.failed:
+                    break
+            if answer.failed:
+                self.engine.mark_down()
+        return answer
+
+    def _run(self, statements: Sequence[str]) -> Answer:
+        sql = ";".join(f"{s};SHOW META" for s in statements)
+        rows: list[list[tuple[Any, ...]]] = []
+        metas: list[dict[str, str]] = []
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(sql)
+                while True:
+                    rows.append(list(cur.fetchall()))
+                    cur.nextset()
+                    metas.append({str(k): str(v) for k, v in cur.fetchall()})
+                    if not cur.nextset():
+                        break
+        except pymysql.err.ProgrammingError as exc:
+            raise SearchError(f"the Sphinx backend refused the query: {exc.args[-1]}".rstrip("\x00")) from exc
+        except pymysql.err.MySQLError as exc:
+            self.engine.forget_connection()
+            raise IndexUnavailable("the search cluster is not answering; try again shortly") from exc
+        failed = sorted({a for m in metas for a in _AGENT_RE.findall(m.get("warning", ""))})
+        return Answer(rows, metas, tuple(failed))
+
+    def _missing(self, failed: Sequence[str]) -> tuple[str, ...]:
+        """The shards behind failed agents, named with every copy's address."""
+        shards = self.info.get("layout", {}).get("shards", [])
+        named = []
+        for number, mirrors in enumerate(shards, start=1):
+            addresses = [f"{n['host']}:{n['api_port']}" for n in mirrors]
+            if any(a in failed for a in addresses):
+                named.append(f"shard {number} of {len(shards)} ({', '.join(addresses)})")
+        return tuple(named) or tuple(f"agent {a}" for a in failed)
+
+    # the WHERE clause
+
+    def _where(self, parsed: ql.ParsedQuery, request: SearchRequest, without: str | None = None,
+               dates: bool = True) -> str:
+        parts = []
+        text = match_text(parsed.tree)
+        if text is not None:
+            parts.append(f"MATCH({literal(text)})")
+        if dates and (request.date_from or request.date_to):
+            low = _day(request.date_from) if request.date_from else NO_DAY + 1
+            high = _day(request.date_to) if request.date_to else 2**31 - 1
+            parts.append(f"day BETWEEN {low} AND {high}")
+        for spec in FACETS:
+            chosen = request.selected(spec.name)
+            if chosen and spec.name != without:
+                parts.append(f"{FACET_ATTRS[spec.name]} IN ({int_list(value_key(spec.name, v) for v in chosen)})")
+        return " WHERE " + " AND ".join(parts) if parts else ""
+
+    def _order(self, sort: str) -> str:
+        if sort == "oldest":
+            return "ORDER BY dated DESC, published ASC, aid ASC"
+        if sort == "newest":
+            return "ORDER BY dated DESC, published DESC, aid ASC"
+        return "ORDER BY w DESC, dated DESC, published DESC, aid ASC"
+
+    def _page_sql(self, where: str, sort: str, offset: int, limit: int, has_text: bool) -> str:
+        ranker = FIELD_WEIGHTS if sort == "relevance" and has_text else "ranker=none"
+        return (f"SELECT id, WEIGHT() AS w FROM {self.index}{where} {self._order(sort)} "
+                f"LIMIT {offset}, {limit} OPTION max_matches={offset + limit}, {ranker}")
+
+    def _group_sql(self, where: str, attr: str, limit: int) -> str:
+        """Counts per value of an attribute, the largest first (ties by key); every shard groups up to
+        FACET_GROUPS values, so counts and SHOW META's total_found (the number of values) are exact below that."""
+        return (f"SELECT groupby() AS g, COUNT(*) AS c FROM {self.index}{where} GROUP BY {attr} "
+                f"ORDER BY c DESC, g ASC LIMIT 0, {limit} OPTION max_matches={max(limit, FACET_GROUPS)}, ranker=none")
+
+    # the protocol
+
+    def search(self, request: SearchRequest, strict: bool = True) -> SearchResults:
+        """Total, one page of highlighted hits, the date histogram and every facet."""
+        request.validate()
+        parsed = ql.parse(request.q, strict)
+        has_text = match_text(parsed.tree) is not None
+        start = (request.page - 1) * request.per_page
+        undated_where = self._where(parsed, request, dates=False)
+        statements = [self._page_sql(self._where(parsed, request), request.sort, start, request.per_page, has_text)]
+        for name in NAMES:
+            where = self._where(parsed, request, without=name)
+            statements.append(self._group_sql(where, FACET_ATTRS[name], FACET_SIZE))
+            if request.selected(name):
+                statements.append(self._group_sql(_and(where, self._filter(name, request.selected(name))),
+                                                  FACET_ATTRS[name], FACET_GROUPS))
+        statements.append(f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index}{_and(undated_where, 'dated = 1')}")
+        statements.append(f"SELECT id FROM {self.index}{_and(undated_where, 'dated = 0')} "
+                          "LIMIT 1 OPTION ranker=none, max_matches=1")
+        answer = self._batch(statements)
+        rows, metas = iter(answer.rows[1:]), iter(answer.metas[1:])
+        facets = {}
+        for name in NAMES:
+            top, total = next(rows), int(next(metas).get("total_found", 0))
+            chosen = (next(rows), next(metas))[0] if request.selected(name) else []
+            facets[name] = self._facet(name, top, total, chosen, request.selected(name))
+        span, undated = next(rows), int(answer.metas[-1].get("total_found", 0))
+        date_facet, failed = self._dates(span, undated, undated_where)
+        total = int(answer.metas[0].get("total_found", 0))
+        hits = self._hits(answer.rows[0], parsed, with_score=request.sort == "relevance")
+        warnings = [str(p) for p in parsed.problems]
+        missing = self._missing(answer.failed + failed) if answer.failed or failed else ()
+        if missing:
+            warnings.append("results are incomplete: no copy of " + "; ".join(missing) + " answered")
+        pages = max(1, -(-total // request.per_page))
+        # no copy groups or stories on this backend yet: every article counts as its own
+        return SearchResults(request, total, pages, tuple(hits), date_facet, facets, tuple(warnings), None,
+                             totals={"articles": total, "copies": total, "stories": total}, results=total,
+                             partial=bool(missing), missing=missing)
+
+    def _filter(self, name: str, chosen: Sequence[str]) -> str:
+        return f"{FACET_ATTRS[name]} IN ({int_list(value_key(name, v) for v in chosen)})"
+
+    def _dates(self, span: list[tuple[Any, ...]], undated: int, where: str) -> tuple[DateFacet, tuple[str, ...]]:
+        """The histogram: per-bucket counts at the interval the span of matching days calls for."""
+        if not span or span[0][0] is None or int(span[0][0]) == NO_DAY:
+            return DateFacet("day", (), undated), ()
+        first, last = int(span[0][0]), int(span[0][1])
+        interval = interval_for(first, last)
+        answer = self._batch([self._group_sql(_and(where, "dated = 1"), interval, MONTH_GROUPS)])
+        per_key = {int(g): int(c) for g, c in answer.rows[0]}
+        return histogram(interval, first, last, per_key, undated), answer.failed
+
+    def _facet(self, name: str, top: list[tuple[Any, ...]], total: int, chosen_groups: list[tuple[Any, ...]],
+               selected: Sequence[str]) -> Facet:
+        """The top values (ties at the cut resolved by key), shown by count then name, then the selected
+        values not among them."""
+        counts = {int(g): int(c) for g, c in top if int(c) > 0}
+        counts_chosen = {int(g): int(c) for g, c in chosen_groups}
+        names = self.engine.value_names(self.slot, list(counts))
+        values = [FacetValue(names[k], counts[k], names[k] in selected)
+                  for k in sorted(names, key=lambda k: (-counts[k], names[k]))]
+        shown = {v.value for v in values}
+        values += [FacetValue(v, counts_chosen.get(value_key(name, v), 0), True) for v in selected if v not in shown]
+        return Facet(name, tuple(values), total > len(counts), total)
+
+    def _stored(self, keys: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Stored articles by key, in the order of the keys (absent ones left out)."""
+        if not keys:
+            return {}
+        answer = self._batch([f"SELECT id, meta FROM {stored_distributed(self.slot)} WHERE id IN ({int_list(keys)}) "
+                              f"LIMIT {len(keys)} OPTION max_matches={len(keys)}"])
+        found = {int(k): json.loads(m) for k, m in answer.rows[0]}
+        if answer.failed and any(k not in found for k in keys):
+            # keys come from shards that just answered: one missing now means its shard went down meanwhile
+            raise IndexUnavailable("the stored articles are incomplete: " + "; ".join(self._missing(answer.failed))
+                                   + " did not answer")
+        return {k: found[k] for k in keys if k in found}
+
+    def _hits(self, rows: list[tuple[Any, ...]], parsed: ql.ParsedQuery, with_score: bool) -> list[Hit]:
+        found = self._stored([int(r[0]) for r in rows])
+        rows = [r for r in rows if int(r[0]) in found]
+        metas = [found[int(r[0])] for r in rows]
+        query = highlight_text(parsed.tree)
+        titles = self._snippets([m["title"] for m in metas], query, whole=True)
+        bodies = self._snippets([m["body"] for m in metas], query, whole=False)
+        return [_hit(m, t, b, float(row[1]) if with_score else None)
+                for m, t, b, row in zip(metas, titles, bodies, rows, strict=True)]
+
+    def _snippets(self, texts: list[str], query: str | None, whole: bool) -> list[Any]:
+        """Highlighted titles (whole) or body fragments: CALL SNIPPETS marks, then we escape."""
+        clean = [t.translate(_PRIVATE) for t in texts]
+        if not clean:
+            return []
+        if query is None:
+            return [html.escape(t) for t in clean] if whole else [_opening(t) for t in clean]
+        docs = "(" + ",".join(literal(t or " ") for t in clean) + ")"
+        limit = max(len(t) for t in clean) + 16 if whole else SNIPPET_CHARS * 2
+        sql = (f"CALL SNIPPETS({docs}, {literal(TEXT_SETTINGS)}, {literal(query)}, "
+               f"{literal(MARK_OPEN)} AS before_match, {literal(MARK_CLOSE)} AS after_match, "
+               f"{literal(CHUNK)} AS chunk_separator, {limit} AS limit, 3 AS limit_passages, 12 AS around, "
+               f"1 AS query_mode, 'none' AS html_strip_mode, 0 AS allow_empty)")
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(sql)
+                marked = [r[0] for r in cur.fetchall()]
+        except pymysql.err.MySQLError as exc:
+            raise IndexUnavailable("the search cluster could not highlight the results") from exc
+        if whole:
+            return [_render(m) for m in marked]
+        return [_fragments(m, t) for m, t in zip(marked, clean, strict=True)]
+
+    def search_all(self, request: SearchRequest, strict: bool = True) -> Iterator[Hit]:
+        """Every match in the request's order (for export), fetched a thousand at a time."""
+        parsed = ql.parse(request.q, strict)
+        where = self._where(parsed, request)
+        has_text = match_text(parsed.tree) is not None
+        offset = 0
+        while True:
+            answer = self._batch([self._page_sql(where, request.sort, offset, EXPORT_CHUNK, has_text)])
+            if answer.failed:
+                raise IndexUnavailable("the export is incomplete: " + "; ".join(self._missing(answer.failed))
+                                       + " did not answer")
+            yield from self._hits(answer.rows[0], parsed, with_score=request.sort == "relevance")
+            offset += EXPORT_CHUNK
+            if offset >= int(answer.metas[0].get("total_found", 0)):
+                return
+
+    def article(self, doc_id: str, related: int = 5) -> Article:
+        """One article with its related coverage; NotFound when absent."""
+        found = self._stored([doc_key(doc_id)])
+        m = found.get(doc_key(doc_id))
+        if m is None or m["id"] != doc_id:
+            raise NotFound(f"no article with id {doc_id!r}")
+        return Article(
+            id=m["id"], title=m["title"], body=m["body"], original=m["original"], published=m["published"],
+            source=m["source"], url=m["url"], author=m["author"],
+            entities={spec.name: tuple(m.get(spec.doc_attr, ())) for spec in ENTITY_FACETS},
+            mentions=tuple(tuple(x) for x in m["mentions"]), date_from=m["date_from"],
+            source_from=m["source_from"], extractor=m["extractor"], related=tuple(self.related(m, related)),
+        )
+
+    def related(self, meta: Mapping[str, Any], limit: int) -> list[Hit]:
+        """Other articles about the same story: Sphinx's ranking of the article's most distinctive words."""
+        words = self.engine.key_words(self.slot, meta)
+        if not words:
+            return []
+        text = "@(title,body) (" + " | ".join("=" + w for w in words) + ")"
+        sql = (f"SELECT id, WEIGHT() AS w FROM {self.index} WHERE MATCH({literal(text)}) "
+               f"AND id != {doc_key(meta['id'])} ORDER BY w DESC, dated DESC, published DESC, aid ASC "
+               f"LIMIT {limit} OPTION {FIELD_WEIGHTS}, ranker=bm25")
+        found = self._stored([int(r[0]) for r in self._batch([sql]).rows[0]])
+        return [_hit(m, html.escape(m["title"]), (_opening(m["body"]),), None) for m in found.values()]
+
+    def facet_values(self, name: str, request: SearchRequest, prefix: str = "", size: int = FACET_SEARCH_SIZE,
+                     strict: bool = True, page: int = 1) -> Facet:
+        """One facet's values, by prefix, a page at a time, counted under the other filters."""
+        if name not in NAMES:
+            raise NotFound(f"no facet {name!r}; facets are {', '.join(NAMES)}")
+        if not 1 <= size <= MAX_FACET_PAGE or page < 1:
+            raise SearchError(f"facet pages hold 1 to {MAX_FACET_PAGE} values and start at page 1")
+        request.validate()
+        parsed = ql.parse(request.q, strict)
+        where = self._where(parsed, request, without=name)
+        allowed = self.engine.values_with_prefix(self.slot, name, prefix.strip()) if prefix.strip() else None
+        if allowed is not None:
+            if not allowed:
+                return Facet(name, (), False, 0)
+            attr = FACET_ATTRS[name]
+            where += (" AND " if where else " WHERE ") + f"{attr} IN ({int_list(allowed)})"
+        groups = self._batch([self._group_sql(where, FACET_ATTRS[name], FACET_GROUPS)]).rows[0]
+        counts = {int(g): int(c) for g, c in groups if int(c) > 0 and (allowed is None or int(g) in allowed)}
+        names = self.engine.value_names(self.slot, list(counts))
+        ranked = sorted(names, key=lambda k: (-counts[k], names[k]))
+        chosen = request.selected(name)
+        first = (page - 1) * size
+        values = tuple(FacetValue(names[k], counts[k], names[k] in chosen) for k in ranked[first:first + size])
+        return Facet(name, values, len(ranked) > first + size, len(ranked))
+
+    def stats(self) -> Stats:
+        """Article count, date span, sources and build information."""
+        answer = self._batch([
+            f"SELECT id FROM {self.index} LIMIT 1 OPTION ranker=none, max_matches=1",
+            f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index} WHERE dated = 1",
+            f"SELECT id FROM {self.index} WHERE dated = 0 LIMIT 1 OPTION ranker=none, max_matches=1",
+            self._group_sql("", FACET_ATTRS["source"], 100),
+        ])
+        span = answer.rows[1][0] if answer.rows[1] and answer.rows[1][0][0] is not None else None
+        dated = int(answer.metas[0].get("total_found", 0)) - int(answer.metas[2].get("total_found", 0))
+        sources = self._facet("source", answer.rows[3], int(answer.metas[3].get("total_found", 0)), [], ())
+        return Stats(
+            articles=int(answer.metas[0].get("total_found", 0)),
+            first_day=day_from_number(int(span[0])).isoformat() if span and dated else None,
+            last_day=day_from_number(int(span[1])).isoformat() if span and dated else None,
+            undated=int(answer.metas[2].get("total_found", 0)),
+            sources=sources.values, built_at=self.info.get("built_at"), build=self.info,
+        )
+
+
+def _and(where: str, condition: str) -> str:
+    return where + (" AND " if where else " WHERE ") + condition
+
+
+def _day(day: date) -> int:
+    from datetime import UTC, datetime
+
+    return day_number(datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+def _render(marked: str) -> str:
+    """Escape everything, then turn our private-use marks into <mark> tags (the only HTML we add)."""
+    return html.escape(marked.replace(CHUNK, " ")).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+
+
+def _fragments(marked: str, text: str) -> tuple[str, ...]:
+    """CALL SNIPPETS' passages as the Whoosh engine shows fragments: '… ' where text was cut."""
+    if MARK_OPEN not in marked:
+        return (_opening(text),)
+    parts = [p.strip() for p in marked.split(CHUNK)]
+    out = []
+    for part in (p for p in parts if p):
+        plain = part.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+        at_start, at_end = text.startswith(plain), text.endswith(plain)
+        out.append(("" if at_start else "… ") + _render(part) + ("" if at_end else " …"))
+    return tuple(out[:3])
+
+
+def _opening(text: str) -> str:
+    """The first ~240 characters, cut at a space (no match to show)."""
+    if len(text) <= SNIPPET_CHARS:
+        return html.escape(text)
+    cut = text.rfind(" ", 0, SNIPPET_CHARS)
+    return html.escape(text[:cut if cut > 0 else SNIPPET_CHARS]) + " …"
+
+
+def _hit(m: Mapping[str, Any], title_html: str, snippets: Sequence[str], score: float | None) -> Hit:
+    return Hit(
+        id=m["id"], title=m["title"], title_html=title_html, published=m["published"], source=m["source"],
+        url=m["url"], author=m["author"], snippets=tuple(snippets) if m["body"] else (),
+        entities={spec.name: tuple(m.get(spec.doc_attr, ())) for spec in ENTITY_FACETS},
+        score=round(score, 4) if score is not None else None, headline_only=not m["body"].strip(),
+    )
+
+
+class SphinxEngine:
+    """Opens snapshots of the live slot through the front searchd at ``sphinx://host:port``."""
+
+    def __init__(self, url: str) -> None:
+        self.host, self.port = parse_url(url)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._names: dict[int, str] = {}  # value key -> value: keys never change meaning
+        self._down_until = 0.0
+        self._conns: list[Any] = []
+
+    def _conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = self._local.conn = connect(self.host, self.port)
+            except BackendError as exc:
+                raise IndexUnavailable("the search cluster is not answering; try again shortly") from exc
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    def forget_connection(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with self._lock:
+                if conn in self._conns:
+                    self._conns.remove(conn)
+            conn.close()
+
+    def snapshot(self) -> SphinxSnapshot:
+        """This thread's view of the live slot (one ns_meta read per call)."""
+        conn = self._conn()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT slot, info FROM ns_meta WHERE id = 1")
+                row = cur.fetchone()
+        except pymysql.err.MySQLError as exc:
+            self.forget_connection()
+            raise IndexUnavailable("the search cluster is not answering; try again shortly") from exc
+        if not row:
+            raise IndexUnavailable("the search cluster holds no index yet: run a rebuild")
+        return SphinxSnapshot(self, conn, SLOTS[int(row[0])], json.loads(row[1] or "{}"))
+
+    @property
+    def warm(self) -> bool:
+        return True
+
+    def recently_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def mark_down(self) -> None:
+        self._down_until = time.monotonic() + DOWN_SECONDS
+
+    def value_names(self, slot: str, keys: Sequence[int]) -> dict[int, str]:
+        """Names of facet value keys, from the front's dictionary (cached: a key's value never changes)."""
+        wanted = [k for k in keys if k not in self._names]
+        for i in range(0, len(wanted), 1000):
+            chunk = wanted[i:i + 1000]
+            with self._conn().cursor() as cur:
+                cur.execute(f"SELECT id, value FROM {values(slot)} WHERE id IN ({int_list(chunk)}) "
+                            f"LIMIT {len(chunk)} OPTION max_matches={max(1000, len(chunk))}")
+                found = {int(k): str(v) for k, v in cur.fetchall()}
+            with self._lock:
+                self._names.update(found)
+        return {k: self._names[k] for k in keys if k in self._names}
+
+    def values_with_prefix(self, slot: str, facet: str, prefix: str, limit: int = 2000) -> set[int]:
+        """Keys of a facet's values with a word starting with the prefix (as columns.with_prefix)."""
+        words = index_text(prefix).split()
+        if not words:
+            return set()
+        text = " ".join([*words[:-1], words[-1] + "*"])
+        number = [spec.name for spec in FACETS].index(facet)
+        with self._conn().cursor() as cur:
+            cur.execute(f"SELECT id, value FROM {values(slot)} WHERE MATCH({literal(text)}) AND facet_no = {number} "
+                        f"LIMIT {limit} OPTION max_matches={limit}, ranker=none")
+            found = {int(k): str(v) for k, v in cur.fetchall()}
+        with self._lock:
+            self._names.update(found)
+        return set(found)
+
+    def key_words(self, slot: str, meta: Mapping[str, Any], count: int = 12) -> list[str]:
+        """The article's most distinctive words: frequency in it times rarity in the index (CALL KEYWORDS)."""
+        names = [n for spec in ENTITY_FACETS for n in meta.get(spec.doc_attr, [])]
+        text = index_text(" ".join([meta["title"]] * 2 + [meta["body"]] + names))
+        tf: dict[str, int] = {}
+        for w in text.split():
+            if len(w) > 2 and not w.isdigit():
+                tf[w] = tf.get(w, 0) + 1
+        candidates = sorted(tf, key=lambda w: -tf[w])[:40]
+        if not candidates:
+            return []
+        docs = self._document_frequencies(slot, candidates)
+        scored = sorted(candidates, key=lambda w: -tf[w] / (1 + docs.get(w, 0)))
+        return [w for w in scored if docs.get(w, 0) > 1][:count]
+
+    def _document_frequencies(self, slot: str, words: list[str]) -> dict[str, int]:
+        """How many articles hold each exact word: multi-queries on the distributed index (at most 32 each)."""
+        out: dict[str, int] = {}
+        for i in range(0, len(words), MULTI_QUERY_MAX):
+            chunk = words[i:i + MULTI_QUERY_MAX]
+            sql = ";".join(f"SELECT id FROM {distributed(slot)} WHERE MATCH({literal('@(title,body) =' + w)}) "
+                           f"LIMIT 1 OPTION ranker=none, max_matches=1;SHOW META" for w in chunk)
+            with self._conn().cursor() as cur:
+                cur.execute(sql)
+                for w in chunk:
+                    cur.fetchall()
+                    cur.nextset()
+                    out[w] = int(dict(cur.fetchall()).get("total_found", 0))
+                    cur.nextset()
+        return out
+
+    def close(self) -> None:
+        """Close every connection this engine opened."""
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()
+
+
+__all__ = ["SphinxEngine", "SearchResults", "SphinxSnapshot"]

@@ -1,0 +1,63 @@
+"""The date histogram from grouped counts: the same buckets as the Whoosh engine.
+
+The interval follows the span of the matching days (as ``search.INTERVALS``); the counts come
+from a GROUP BY on the attribute holding that interval's key (``rows.bucket_keys``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from ..dates import day_from_number
+from ..results import DateBucket, DateFacet
+
+INTERVALS = (("day", 62), ("week", 7 * 80), ("month", 366 * 12))  # as search.INTERVALS
+
+
+def interval_for(first: int, last: int) -> str:
+    """The interval for a span of day numbers."""
+    return next((name for name, span in INTERVALS if last - first <= span), "year")
+
+
+def start_of(key: int, interval: str) -> date:
+    """The first day of a bucket from its key (day number, Monday's day number, year*12+month-1, year)."""
+    if interval == "month":
+        return date(key // 12, key % 12 + 1, 1)
+    if interval == "year":
+        return date(key, 1, 1)
+    return day_from_number(key)
+
+
+def bucket_start(day: date, interval: str) -> date:
+    """The first day of the bucket holding ``day`` (weeks start on Monday)."""
+    if interval == "week":
+        return day - timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    if interval == "year":
+        return day.replace(month=1, day=1)
+    return day
+
+
+def bucket_end(start: date, interval: str) -> date:
+    if interval == "week":
+        return start + timedelta(days=6)
+    if interval == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if interval == "year":
+        return start.replace(month=12, day=31)
+    return start
+
+
+def histogram(interval: str, first: int, last: int, per_key: Mapping[int, int], undated: int) -> DateFacet:
+    """Every bucket from the first day's to the last day's, empty ones too, with the grouped counts."""
+    counts: dict[date, int] = {}
+    start = bucket_start(day_from_number(first), interval)
+    while start <= day_from_number(last):
+        counts[start] = 0
+        start = bucket_end(start, interval) + timedelta(days=1)
+    for key, n in per_key.items():
+        counts[start_of(key, interval)] += n
+    buckets = tuple(DateBucket(s.isoformat(), bucket_end(s, interval).isoformat(), n) for s, n in counts.items())
+    return DateFacet(interval, buckets, undated)
