@@ -1,7 +1,7 @@
 """HTML pages per second, end to end through newsearch, against trafilatura and htmldate alone.
 
-    python bench/html.py [--pages N] [--rounds R] [DIR ...]
-    python bench/html.py --expected FILE.json DIR
+    python bench/web_pages.py [--pages N] [--rounds R] [DIR ...]
+    python bench/web_pages.py --expected FILE.json DIR
 
 
 Reads the article pages in DIR (default: tests/data/formats/pages, rejects included) repeated to N pages,
