@@ -63,7 +63,7 @@ class Vocabulary:
         while common < min(len(root), len(word)) and root[common] == word[common]:
             common += 1
         start = max(min(common, len(root) - 1), 1)
-        if start < 3:  # a short stem: only the word's own common endings, not a scan of the lexicon
+        if start < 2:  # a one-letter stem: only the word's own common endings, not a scan of the lexicon
             candidates = [word + ending for ending in ("", "s", "es", "ed", "ing", "'s")] + [root]
         else:
             candidates = self._scan(field, word[:start], MAX_SCAN)

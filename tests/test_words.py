@@ -79,3 +79,8 @@ def test_a_prefix_with_too_many_words_says_what_it_searched(mixed: Snapshot, mon
     results = mixed.search(SearchRequest(q="ex*"))
     assert results.warnings == ("ex* matches more than 3 words; searched the 3 most frequent",)
     assert results.total > 0
+
+
+def test_short_words_find_their_forms_too(mixed: Snapshot) -> None:
+    forms = set(mixed.vocabulary.variants("body", "use"))
+    assert {"use", "used"} <= forms and all(f.startswith("us") for f in forms)
