@@ -337,10 +337,10 @@ BOILERPLATE = frozenset(_BOILERPLATE_TEXT.split())
 _CANDIDATE_RE = re.compile(r"[a-z][a-z'-]*[a-z]")
 MIN_CORPUS_DF = 3  # rarer words are names of one story, typos and noise
 MAX_CORPUS_SHARE = 0.4  # words in more articles than this are boilerplate or function words
-MAX_VOCABULARY = 65_535  # term ids fit in uint16
+MAX_VOCABULARY = 30_000  # the most frequent candidates (term ids fit in uint16); rarer words seldom lead
 SAMPLE = 20_000  # a larger matching set is counted on a fixed random sample of this many documents
 MIN_SET_COUNT = 2
-PHRASE_SEEDS = 10  # phrases are looked for among the pairs of this many most significant words
+PHRASE_SEEDS = 6  # phrases are looked for among the pairs of this many most significant words
 BODY = "body"
 
 
@@ -383,19 +383,15 @@ def _build_table(snap: Any) -> TermTable:
     reader = snap.searcher.reader()
     cols = snap.columns
     live = cols.live_count
+    fast = getattr(snap.evaluator.postings.source, "name", "") == "block"  # the version-gated, self-checked reader
+    lexicon = _leaf_lexicons(reader) if fast else _public_lexicon(reader)
     limit = max(MIN_CORPUS_DF, int(live * MAX_CORPUS_SHARE))
-    candidates = []
-    for raw, info in reader.iter_field(BODY):
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        df = info.doc_frequency()
-        if MIN_CORPUS_DF <= df <= limit and is_candidate(text):
-            candidates.append((df, text))
-    candidates.sort(key=lambda c: (-c[0], c[1]))
-    terms = tuple(text for _, text in candidates[:MAX_VOCABULARY])
-    source = snap.evaluator.postings.source
+    ranked = sorted(((df, text) for text, (df, _) in lexicon.items() if MIN_CORPUS_DF <= df <= limit),
+                    key=lambda c: (-c[0], c[1]))
+    terms = tuple(text for _, text in ranked[:MAX_VOCABULARY])
     docs, ids = [], []
     for term_id, text in enumerate(terms):
-        found, _ = source.read(reader, BODY, text)
+        found = _decoded(lexicon[text][1]) if fast else snap.evaluator.postings.source.read(reader, BODY, text)[0]
         docs.append(found)
         ids.append(np.full(len(found), term_id, np.uint16))
     all_docs = np.concatenate(docs) if docs else np.zeros(0, np.int32)
@@ -406,6 +402,52 @@ def _build_table(snap: Any) -> TermTable:
     offsets = np.searchsorted(all_docs[order], np.arange(cols.size + 1)).astype(np.int64)
     corpus = np.bincount(all_ids, minlength=len(terms))
     return TermTable(snap.key, terms, corpus, offsets, all_ids[order], live, time.perf_counter() - started)
+
+
+Lexicon = dict[str, tuple[int, list[Any]]]  # candidate word -> (document frequency, where its postings are)
+
+
+def _leaf_lexicons(reader: Any) -> Lexicon:
+    """Candidate words of the body field with their frequencies, read in one pass over each segment's term file.
+
+    Whoosh's public ``iter_field`` looks every term up again (tens of seconds on a large index); this reads the
+    terms in file order through the same whoosh3 internals as ``postings.BlockReader``, used only when that
+    reader passed its version gate and self-check for this generation.
+    """
+    out: Lexicon = {}
+    for sub, offset in reader.leaf_readers():
+        terms = sub._terms
+        fmt = sub.schema[BODY].format
+        for (field, raw), info in terms.items_from(BODY, b""):
+            if field != BODY:
+                break
+            text = raw.decode("utf-8")
+            if not is_candidate(text):
+                continue
+            df, places = out.get(text, (0, []))
+            places.append((terms, info, fmt, offset, raw))
+            out[text] = (df + info.doc_frequency(), places)
+    return out
+
+
+def _decoded(places: list[Any]) -> np.ndarray:
+    from .postings import _decode  # the block decoder of the gated reader (a private helper, same version gate)
+
+    parts = []
+    for terms, info, fmt, offset, raw in places:
+        matcher = terms._codec.postings_reader(terms._postfile, info, fmt, term=(BODY, raw))
+        parts.append(_decode(matcher)[0].astype(np.int64) + offset)
+    return np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, np.int32)
+
+
+def _public_lexicon(reader: Any) -> Lexicon:
+    """The same through Whoosh's public API (slow: a look-up per term)."""
+    out: Lexicon = {}
+    for raw, info in reader.iter_field(BODY):
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        if is_candidate(text):
+            out[text] = (info.doc_frequency(), [])
+    return out
 
 
 def is_candidate(text: str) -> bool:
