@@ -194,6 +194,9 @@ def _attention_of(cols: Any, masks: list[np.ndarray], interval: str) -> list[Att
     first = min(int(d.min()) for d in found)
     last = max(int(d.max()) for d in found)
     chosen = _auto(last - first) if interval == "auto" else interval
+    # whole periods: the first one from its first day, the last one to its last (for the totals of all articles)
+    first = int(bucket_starts(first, first, chosen)[0])
+    last = _day_number(bucket_end(day_from_number(int(bucket_starts(last, last, chosen)[0])), chosen))
     keys, index = np.unique(bucket_starts(first, last, chosen), return_inverse=True)
     if len(keys) > MAX_BUCKETS:
         raise SearchError(f"interval {chosen} gives {len(keys):,} periods over {first_last(first, last)}; "
