@@ -71,7 +71,7 @@ HEALTH = _obj({"ok": {"type": "boolean"}, "index": _STR, "articles": _INT, "buil
 _NUM = {"type": "number", "minimum": 0}
 _DAY = {**_STR, "format": "date"}
 QUERY = _obj({"q": _STR, "from": _NSTR, "to": _NSTR, **{spec.param: _STRS for spec in FACETS}})
-_INTERVAL = {"type": "string", "enum": list(INTERVALS)}
+_INTERVAL = _ref("Interval")
 ATTENTION = _obj({
     "ok": {"type": "boolean"}, "query": _ref("Query"), "interval": _INTERVAL, "normalise": {"type": "boolean"},
     "matches": {**_INT, "description": "matching articles, dated and undated, over every date"},
@@ -151,7 +151,7 @@ FACET_PAGE_PARAMS = [
 RESEARCH_FILTERS = [p for p in FILTERS if p["name"] != "sort"]
 ATTENTION_PARAMS = [
     *RESEARCH_FILTERS,
-    _param("interval", {"type": "string", "enum": ["auto", *INTERVALS]}, "Period of each bar (auto follows the span)."),
+    _param("interval", _ref("IntervalChoice"), "Period of each bar (auto follows the span)."),
     _param("normalise", {"type": "boolean"}, "Plot the share of all articles of each period instead of counts "
                                               "(both are always returned)."),
 ]
@@ -235,7 +235,8 @@ def openapi_document() -> dict[str, Any]:
         "components": {"schemas": {
             "FacetValue": FACET_VALUE, "Facet": FACET, "Hit": HIT, "DateFacet": DATE_FACET, "Search": SEARCH,
             "Article": ARTICLE, "FacetValues": FACET_VALUES, "Stats": STATS, "Health": HEALTH, "Error": ERROR,
-            "Query": QUERY, "Attention": ATTENTION, "Comparison": COMPARISON, "TopWords": TOP_WORDS,
+            "Interval": {"type": "string", "enum": list(INTERVALS)},
+            "IntervalChoice": {"type": "string", "enum": ["auto", *INTERVALS]}, "Query": QUERY, "Attention": ATTENTION, "Comparison": COMPARISON, "TopWords": TOP_WORDS,
             "Cooccurrence": COOCCURRENCE,
         }},
     }
