@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from newsearch import research
 from newsearch.columns import NO_DAY
@@ -17,6 +18,7 @@ from newsearch.indexer import rebuild
 from newsearch.results import SearchError, SearchRequest
 from newsearch.search import SearchEngine, Snapshot
 from newsearch.web.pages import clean_byline, query_heading, render_paragraphs
+from newsearch.web.view import UrlState, compare_chart, timeline
 
 
 def _doc(i: int, day: str | None, body: str, title: str = "") -> str:
@@ -187,3 +189,44 @@ def test_heading_shows_the_query_as_typed(q: str, heading: str) -> None:
 
 def test_small_fixture_is_on_disk(small: Snapshot) -> None:
     assert Path(small.folder).exists()
+
+
+ATTENTION = {"interval": "month", "normalise": False, "values": [
+    {"value": "1987-03-01", "end": "1987-03-31", "count": 6, "total": 26, "share": 6 / 26, "selected": False},
+    {"value": "1987-04-01", "end": "1987-04-30", "count": 2, "total": 12, "share": 2 / 12, "selected": True}],
+    "undated": {"count": 3, "total": 4, "share": 0.75}}
+
+
+def test_timeline_geometry_marks_the_range_and_labels_the_undated_bar() -> None:
+    state = UrlState(MultiDict([("q", "cocoa"), ("from", "1987-04-01")]))
+    chart = timeline(ATTENTION, state)
+    assert chart is not None
+    assert [b.count for b in chart.bars] == [6, 2] and chart.max_label == "6"
+    assert chart.bars[0].url == "/?q=cocoa&from=1987-03-01&to=1987-03-31"
+    assert chart.undated is not None and (chart.undated.label, chart.undated.count, chart.undated.url) == (
+        "undated", 3, None)
+    assert chart.undated.x > chart.bars[-1].x + chart.bars[-1].width  # apart, after a gap
+    assert chart.ticks[-1][1] == "undated"
+    assert chart.band is not None and chart.band[0] < chart.bars[1].x < chart.band[0] + chart.band[1]
+    assert [(r.label, r.count, r.total, r.share) for r in chart.rows] == [
+        ("1987-03-01 to 1987-03-31", 6, 26, "23.1%"), ("1987-04-01 to 1987-04-30", 2, 12, "16.7%"),
+        ("undated", 3, 4, "75.0%")]
+
+
+def test_timeline_plots_shares_when_normalised() -> None:
+    chart = timeline({**ATTENTION, "normalise": True}, UrlState(MultiDict()))
+    assert chart is not None and chart.max_label == "75.0%"
+    assert chart.undated is not None and chart.undated.height > chart.bars[0].height > chart.bars[1].height
+
+
+def test_compare_chart_draws_one_line_per_query() -> None:
+    data = {"interval": "month", "normalise": False,
+            "periods": [{"value": "1987-03-01", "end": "1987-03-31", "total": 26},
+                        {"value": "1987-04-01", "end": "1987-04-30", "total": 12}],
+            "series": [{"number": 1, "label": "cocoa", "counts": [6, 2], "shares": [0.23, 0.17]},
+                       {"number": 2, "label": "steel", "counts": [0, 5], "shares": [0.0, 0.42]}]}
+    chart = compare_chart(data)
+    assert chart is not None and [line.label for line in chart.lines] == ["cocoa", "steel"]
+    assert chart.lines[0].points == "52.0,10.0 710.0,147.3"  # 6 at the top; 2 a third of 206 px up from 216
+    assert chart.lines[1].dots[0][2] == "steel, 1987-03-01 to 1987-03-31: 0"
+    assert chart.rows == (("1987-03-01 to 1987-03-31", ("6", "0")), ("1987-04-01 to 1987-04-30", ("2", "5")))

@@ -329,5 +329,10 @@ def cooccurrence_page() -> Any:
 
 def page_timeline(snap: Snapshot, args: MultiDict[str, str], state: UrlState) -> tuple[dict[str, Any], Any]:
     """The search page's attention chart: its data and its geometry."""
-    data = attention_data(snap, _page_args(args, (*SEARCH_KEYS, *ATTENTION_PARAMS)), strict=False)
+    chosen = _page_args(args, (*SEARCH_KEYS, *ATTENTION_PARAMS))
+    try:
+        data = attention_data(snap, chosen, strict=False)
+    except BadRequest as exc:  # the page does its best: too many periods for this interval -> automatic
+        chosen.pop("interval", None)
+        data = {**attention_data(snap, chosen, strict=False), "problems": exc.errors}
     return data, timeline(data, state)
