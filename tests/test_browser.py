@@ -224,11 +224,11 @@ def test_content_security_policy_blocks_inline_script(page: Page, server: str) -
 # --- research views, the reader's article page, accessibility -----------------------------------
 
 VIEWS = {
-    "search": "/?q=said&interval=month",
-    "search-share-range": "/?q=said&interval=month&normalise=1&from=1987-03-01&to=1987-03-31",
+    "search": "/?q=oil",
+    "search-share-range": "/?q=oil&interval=day&normalise=1&from=1987-03-01&to=1987-03-02",
     "search-compact": "/?q=oil&compact=1",
     "article": f"/articles/{SEED_000}?q=hamas",
-    "compare": "/compare?q1=oil&q2=trade&q3=said&place3=Japan&normalise=1",
+    "compare": "/compare?q1=oil&q2=trade&to2=1987-12-31&q3=said&place3=Japan&normalise=1&interval=day",
     "compare-empty": "/compare",
     "topwords": "/topwords?q=oil",
     "cooccurrence": "/cooccurrence?q=said&entity=places:Japan",
@@ -292,7 +292,7 @@ def test_dragging_across_bars_selects_a_range(page: Page, server: str) -> None:
     assert bars.count() >= 3
     first, third = bars.nth(0), bars.nth(2)
     start, end = first.get_attribute("data-start"), third.get_attribute("data-end")
-    a, b = first.locator("rect.hit").bounding_box(), third.locator("rect.hit").bounding_box()
+    a, b = first.locator("rect.hitarea").bounding_box(), third.locator("rect.hitarea").bounding_box()
     assert a and b
     page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] - 1)
     page.mouse.down()

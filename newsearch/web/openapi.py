@@ -236,7 +236,8 @@ def openapi_document() -> dict[str, Any]:
             "FacetValue": FACET_VALUE, "Facet": FACET, "Hit": HIT, "DateFacet": DATE_FACET, "Search": SEARCH,
             "Article": ARTICLE, "FacetValues": FACET_VALUES, "Stats": STATS, "Health": HEALTH, "Error": ERROR,
             "Interval": {"type": "string", "enum": list(INTERVALS)},
-            "IntervalChoice": {"type": "string", "enum": ["auto", *INTERVALS]}, "Query": QUERY, "Attention": ATTENTION, "Comparison": COMPARISON, "TopWords": TOP_WORDS,
+            "IntervalChoice": {"type": "string", "enum": ["auto", *INTERVALS]}, "Query": QUERY,
+            "Attention": ATTENTION, "Comparison": COMPARISON, "TopWords": TOP_WORDS,
             "Cooccurrence": COOCCURRENCE,
         }},
     }
