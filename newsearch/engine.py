@@ -8,9 +8,13 @@ embedded default; another engine implements the same two protocols.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .results import Article, Facet, FacetExplanation, Hit, SearchRequest, SearchResults, Stats
+
+if TYPE_CHECKING:
+    from .highlight import Terms
+    from .research import Attention, Comparison, Cooccurrence, TopWords
 
 
 class Snapshot(Protocol):
@@ -37,6 +41,22 @@ class Snapshot(Protocol):
 
     def probe(self) -> int:
         """Read from every part of the index; IndexUnavailable when a part cannot be read."""
+
+    def highlight_terms_of(self, q: str) -> Terms:
+        """What to mark in a text for the query ``q`` (read leniently; an empty query marks nothing)."""
+
+    def attention(self, request: SearchRequest, interval: str = "auto", strict: bool = True) -> Attention:
+        """Matches per period and all articles per period, over the matches' span (the request's dates ignored)."""
+
+    def compare(self, requests: list[SearchRequest], interval: str = "auto", strict: bool = True) -> Comparison:
+        """Attention and leading entities of up to five requests on one time axis."""
+
+    def top_words(self, request: SearchRequest, size: int = 25, strict: bool = True) -> TopWords:
+        """Words and two-word phrases over-represented in the matches against the whole index."""
+
+    def cooccurrence(self, request: SearchRequest, entity: tuple[str, str] | None = None, names: tuple[str, ...] = (),
+                     page: int = 1, size: int = 50, strict: bool = True) -> Cooccurrence:
+        """Entities named in the matches, a page at a time; a selected entity's co-occurrences first."""
 
 
 class Engine(Protocol):

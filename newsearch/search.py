@@ -25,7 +25,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import CorruptIndexError
 from whoosh.searching import Searcher
 
-from . import querylang
+from . import querylang, research
 from .columns import NO_DAY, Aliases, Columns, Resolve, resolved
 from .config import query_seconds
 from .dates import day_from_number, day_number
@@ -393,6 +393,29 @@ class Snapshot:
             undated=int((cols.live & (cols.day == NO_DAY)).sum()),
             sources=sources.values, built_at=info.get("built_at"), build=info,
         )
+
+    # media research (the computations live in research.py)
+
+    def highlight_terms_of(self, q: str) -> Terms:
+        """What to mark for the query ``q`` (read leniently; an empty query marks nothing)."""
+        return self.highlight_terms(querylang.parse(q, strict=False)) if q.strip() else Terms()
+
+    def attention(self, request: SearchRequest, interval: str = "auto", strict: bool = True) -> Any:
+        """Matches per period, with all articles per period (see research.attention)."""
+        return research.attention(self, request, interval, strict)
+
+    def compare(self, requests: list[SearchRequest], interval: str = "auto", strict: bool = True) -> Any:
+        """Several requests on one time axis (see research.compare)."""
+        return research.compare(self, requests, interval, strict)
+
+    def top_words(self, request: SearchRequest, size: int = 25, strict: bool = True) -> Any:
+        """Significant words and phrases of the matches (see research.top_words)."""
+        return research.top_words(self, request, size, strict)
+
+    def cooccurrence(self, request: SearchRequest, entity: tuple[str, str] | None = None, names: tuple[str, ...] = (),
+                     page: int = 1, size: int = 50, strict: bool = True) -> Any:
+        """Entities named in the matches (see research.cooccurrence)."""
+        return research.cooccurrence(self, request, entity, names, page, size, strict)
 
 
 def resolution(folder: Path | None) -> tuple[Resolve | None, Aliases | None]:

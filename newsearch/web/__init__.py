@@ -32,10 +32,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     from ..cli import rebuild_index_command
-    from . import api, errors, pages
+    from . import api, errors, pages, research
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(research.bp)
     errors.register(app)
     app.cli.add_command(rebuild_index_command)
     app.before_request(_start_timer)

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..facets import ENTITY_FACETS, FACETS, NAMES
 from ..querylang import MAX_QUERY_LENGTH
+from ..research import INTERVALS, MAX_COOCCURRENCE_PAGE, MAX_QUERIES, MAX_WORDS
 from ..results import COLLAPSES, COUNTS, MAX_DEPTH, MAX_FACET_PAGE, MAX_PER_PAGE, SORTS
 
 _STR = {"type": "string"}
@@ -87,6 +88,44 @@ STATS = _obj({
 })
 HEALTH = _obj({"ok": {"type": "boolean"}, "index": _STR, "articles": _INT, "built_at": _NSTR,
                "warm": {"type": "boolean"}})
+_NUM = {"type": "number", "minimum": 0}
+_DAY = {**_STR, "format": "date"}
+QUERY = _obj({"q": _STR, "from": _NSTR, "to": _NSTR, **{spec.param: _STRS for spec in FACETS}})
+_INTERVAL = _ref("Interval")
+ATTENTION = _obj({
+    "ok": {"type": "boolean"}, "query": _ref("Query"), "interval": _INTERVAL, "normalise": {"type": "boolean"},
+    "matches": {**_INT, "description": "matching articles, dated and undated, over every date"},
+    "values": {"type": "array", "items": _obj({
+        "value": _DAY, "end": _DAY, "count": _INT, "total": {**_INT, "description": "all articles in the period"},
+        "share": {**_NUM, "description": "count / total"},
+        "selected": {"type": "boolean", "description": "inside the request's from/to range"}})},
+    "undated": _obj({"count": _INT, "total": _INT, "share": _NUM}),
+})
+_TOP = {"type": "array", "items": _obj({"value": _STR, "count": _INT})}
+COMPARISON = _obj({
+    "ok": {"type": "boolean"}, "interval": _INTERVAL, "normalise": {"type": "boolean"},
+    "periods": {"type": "array", "items": _obj({"value": _DAY, "end": _DAY, "total": _INT})},
+    "undated_total": _INT,
+    "series": {"type": "array", "items": _obj({
+        "number": {"type": "integer", "minimum": 1, "maximum": MAX_QUERIES}, "label": _STR, "query": _ref("Query"),
+        "matches": _INT, "undated": _INT, "counts": {"type": "array", "items": _INT},
+        "shares": {"type": "array", "items": _NUM}, "top": _obj({spec.name: _TOP for spec in ENTITY_FACETS})})},
+})
+_TERMS = {"type": "array", "items": _obj({"term": _STR, "count": {**_INT, "description": "matching articles with it"},
+                                          "corpus": {**_INT, "description": "articles of the index with it"},
+                                          "score": {**_NUM, "description": "log-likelihood (G2)"}})}
+TOP_WORDS = _obj({"ok": {"type": "boolean"}, "query": _ref("Query"), "matches": _INT,
+                  "sampled": {**_INT, "description": "matches counted (a fixed sample when there are many)"},
+                  "method": _STR, "words": _TERMS, "phrases": _TERMS})
+COOCCURRENCE = _obj({
+    "ok": {"type": "boolean"}, "query": _ref("Query"),
+    "entity": {**_obj({"facet": _STR, "value": _STR, "articles": _INT}), "nullable": True},
+    "matches": _INT, "page": {"type": "integer", "minimum": 1},
+    "per_page": {"type": "integer", "minimum": 1, "nullable": True},
+    "facets": {"type": "object", "additionalProperties": _obj({
+        "values": {"type": "array", "items": _obj({"value": _STR, "count": _INT, "together": _INT})},
+        "total": _INT, "truncated": {"type": "boolean"}})},
+})
 ERROR = _obj({"ok": {"type": "boolean", "enum": [False]}, "error": _STR, "errors": _STRS,
               "status": {"type": "integer", "minimum": 400, "maximum": 599}})
 
@@ -132,6 +171,36 @@ FACET_PAGE_PARAMS = [
     _param("page", {"type": "integer", "minimum": 1}, "Page of values, from 1."),
     _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_FACET_PAGE}, "Values per page."),
 ]
+
+
+RESEARCH_FILTERS = [p for p in FILTERS if p["name"] != "sort"]
+ATTENTION_PARAMS = [
+    *RESEARCH_FILTERS,
+    _param("interval", _ref("IntervalChoice"), "Period of each bar (auto follows the span)."),
+    _param("normalise", {"type": "boolean"}, "Plot the share of all articles of each period instead of counts "
+                                              "(both are always returned)."),
+]
+_NUMBERED = [_param(f"{p['name']}{n}", p["schema"], f"Query {n}: {p['description']}", "explode" in p)
+             for n in range(1, MAX_QUERIES + 1) for p in RESEARCH_FILTERS]
+COMPARE_PARAMS = [*_NUMBERED, *ATTENTION_PARAMS[-2:]]
+TOPWORDS_PARAMS = [*RESEARCH_FILTERS, _param("size", {"type": "integer", "minimum": 1, "maximum": MAX_WORDS},
+                                             "How many words (and phrases) to return.")]
+_ENTITY = _param("entity", {"type": "string", "maxLength": 500},
+                 "facet:value (e.g. people:Nigel Lawson): rank names by articles naming both.")
+_FACET = _param("facet", {"type": "string", "enum": [s.name for s in ENTITY_FACETS]}, "Lists to return (all "
+                "when absent).", True)
+COOCCURRENCE_CSV_PARAMS = [*RESEARCH_FILTERS, _ENTITY, _FACET]
+COOCCURRENCE_PARAMS = [
+    *COOCCURRENCE_CSV_PARAMS,
+    _param("page", {"type": "integer", "minimum": 1}, "Page of each list, from 1."),
+    _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_COOCCURRENCE_PAGE}, "Names per list."),
+]
+
+
+def _get(operation: str, summary: str, params: list[dict[str, Any]], schema: str, media: str = "application/json"
+         ) -> dict[str, Any]:
+    return {"get": {"operationId": operation, "summary": summary, "parameters": params,
+                    "responses": {"200": _ok(schema, media), **_ERRORS}}}
 
 
 def _ok(schema: str, media: str = "application/json") -> dict[str, Any]:
@@ -182,6 +251,17 @@ def openapi_document() -> dict[str, Any]:
             "/api/health": {"get": {"operationId": "health",
                                     "summary": "Is the index readable",
                                     "responses": {"200": _ok("Health"), **_ERRORS}}},
+            "/api/attention": _get("attention", "Matches per period: counts and share of all articles",
+                                   ATTENTION_PARAMS, "Attention"),
+            "/api/compare": _get("compare", f"Up to {MAX_QUERIES} queries on one time axis, with top names",
+                                 COMPARE_PARAMS, "Comparison"),
+            "/api/compare.csv": _get("compareCsv", "The comparison as CSV", COMPARE_PARAMS, "", "text/csv"),
+            "/api/topwords": _get("topWords", "Significant words and two-word phrases of the matches",
+                                  TOPWORDS_PARAMS, "TopWords"),
+            "/api/cooccurrence": _get("cooccurrence", "Names in the matches, a page at a time",
+                                      COOCCURRENCE_PARAMS, "Cooccurrence"),
+            "/api/cooccurrence.csv": _get("cooccurrenceCsv", "Every name in the matches as CSV",
+                                          COOCCURRENCE_CSV_PARAMS, "", "text/csv"),
             "/api/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
                                           "responses": {"200": {"description": "OK"}}}},
         },
@@ -190,5 +270,9 @@ def openapi_document() -> dict[str, Any]:
             "Facet": FACET, "Hit": HIT, "DateFacet": DATE_FACET,
             "Search": SEARCH, "Article": ARTICLE, "FacetValues": FACET_VALUES, "Stats": STATS,
             "Health": HEALTH, "Error": ERROR,
+            "Interval": {"type": "string", "enum": list(INTERVALS)},
+            "IntervalChoice": {"type": "string", "enum": ["auto", *INTERVALS]}, "Query": QUERY,
+            "Attention": ATTENTION, "Comparison": COMPARISON, "TopWords": TOP_WORDS,
+            "Cooccurrence": COOCCURRENCE,
         }},
     }
