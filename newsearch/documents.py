@@ -713,11 +713,15 @@ def _checked_id(doc_id: str) -> str:
     return doc_id
 
 
+DATE_FROM = ("metadata", "markup", "text", "dateline", "url", "crawl", "none")  # every reader's vocabulary
+_DATE_FROM_OF = {"header": "text", "date line": "text", "front matter": "metadata"}
+
+
 def _first_date(candidates: list[tuple[Any, str]]) -> tuple[datetime | None, str]:
-    """The first candidate that reads as a date, and where it came from; undated when none does."""
+    """The first candidate that reads as a date, and where it came from (one of DATE_FROM); undated when none does."""
     for value, where in candidates:
         try:
-            return parse_date(value), where
+            return parse_date(value), _DATE_FROM_OF.get(where, where)
         except BadDate:
             continue
     return None, "none"

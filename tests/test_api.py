@@ -96,7 +96,7 @@ def test_404_and_405_have_the_same_shape(client) -> None:
 def test_article_with_entities_and_related(client) -> None:
     body = client.get(f"/api/articles/{SEED_003}").get_json()
     assert_matches(body, "Article")
-    assert (body["source"], body["source_from"], body["date_from"]) == ("Anadolu Agency", "attribution", "header")
+    assert (body["source"], body["source_from"], body["date_from"]) == ("Anadolu Agency", "attribution", "text")
     assert "Majed al-Ansari" in body["people"]
     assert [r["id"] for r in body["related"]][:1] == [SEED_000]
 

@@ -43,7 +43,7 @@ def test_seed_000_headline_date_source_and_boilerplate() -> None:
     doc = seed(SEED_000)
     assert doc.title == "Israel-Hamas negotiations 'ongoing' for Gaza truce: Qatar"
     assert doc.published == datetime(2024, 3, 26, tzinfo=UTC)
-    assert (doc.date_from, doc.source, doc.source_from) == ("date line", "TRT World", "source line")
+    assert (doc.date_from, doc.source, doc.source_from) == ("text", "TRT World", "source line")
     assert "Photo: AA" not in doc.body and "SOURCE:" not in doc.body and "March 26, 2024" not in doc.body
     assert "Photo: AA" in doc.original and "SOURCE:TRTWorld" in doc.original
     assert doc.body.startswith("The Foreign Ministry of Qatar says that the talks are \"ongoing\"")
@@ -54,7 +54,7 @@ def test_seed_003_header_date_attribution_and_title_from_first_sentence() -> Non
     assert doc.title == ("Qatar said, Tuesday, that indirect talks between Hamas and Israel are still ongoing "
                          "between technical teams")
     assert doc.published == datetime(2024, 3, 26, tzinfo=UTC)
-    assert (doc.date_from, doc.source, doc.source_from) == ("header", "Anadolu Agency", "attribution")
+    assert (doc.date_from, doc.source, doc.source_from) == ("text", "Anadolu Agency", "attribution")
     assert "READ:" not in doc.body and "WATCH:" not in doc.body and "date 2024" not in doc.body
     assert "READ: Israel steps up attacks" in doc.original
 
