@@ -32,7 +32,7 @@ from .results import FacetValue, SearchError, SearchRequest
 NO_DAY = np.iinfo(np.int32).min  # columns.NO_DAY (not imported: that module reads Whoosh)
 INTERVALS = ("day", "week", "month", "year")
 AUTO_SPANS = (("day", 62), ("week", 7 * 80), ("month", 366 * 12))  # as the search page's histogram
-MAX_BUCKETS = 1_200
+MAX_BUCKETS = 3_000  # seven years of days
 MAX_QUERIES = 5
 TOP_ENTITIES = 5
 MAX_WORDS = 100
