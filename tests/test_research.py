@@ -256,3 +256,14 @@ def test_an_engine_without_research_gets_501_and_a_counts_only_timeline(small: S
     data, chart = page_timeline(SearchOnly(small), args, UrlState(args), date_facet)  # type: ignore[arg-type]
     assert [(v["count"], v["selected"]) for v in data["values"]] == [(6, False), (2, True)]
     assert chart is not None and chart.undated is not None and chart.undated.count == 2
+
+
+def test_term_table_is_the_same_through_the_public_reader(small: Snapshot) -> None:
+    from newsearch.postings import MatcherReader
+
+    fast = research.term_table(small)
+    assert small.evaluator.postings.source.name == "block"
+    slow = research._build_table(small.key, small.searcher.reader(), small.columns, MatcherReader())
+    assert slow.terms == fast.terms
+    assert np.array_equal(slow.corpus, fast.corpus) and np.array_equal(slow.offsets, fast.offsets)
+    assert np.array_equal(slow.ids, fast.ids)
