@@ -32,7 +32,7 @@ from .results import FacetValue, SearchError, SearchRequest
 NO_DAY = np.iinfo(np.int32).min  # columns.NO_DAY (not imported: that module reads Whoosh)
 INTERVALS = ("day", "week", "month", "year")
 AUTO_SPANS = (("day", 62), ("week", 7 * 80), ("month", 366 * 12))  # as the search page's histogram
-MAX_BUCKETS = 1_200
+MAX_BUCKETS = 3_000  # seven years of days
 MAX_QUERIES = 5
 TOP_ENTITIES = 5
 MAX_WORDS = 100
@@ -367,26 +367,32 @@ _table_lock = threading.Lock()
 
 def term_table(snap: Any) -> TermTable:
     """This generation's term table, built on first use (later calls share it across threads)."""
-    key = snap.key
-    found = _tables.get(key)
+    found = _tables.get(snap.key)
     if found is not None:
         return found
+    return warm_term_table(snap.key, snap.searcher.reader(), snap.columns, snap.evaluator.postings.source)
+
+
+def warm_term_table(key: Any, reader: Any, columns: Any, source: Any) -> TermTable:
+    """Build (once) the term table of the generation ``key`` with this thread's own reader.
+
+    A warm-up thread may call it when a generation loads, so no request waits for the build:
+    ``warm_term_table(generation.key, reader, generation.columns, generation.postings.source)``.
+    """
     with _table_lock:
         found = _tables.get(key)
         if found is None:
-            found = _build_table(snap)
+            found = _build_table(key, reader, columns, source)
             _tables.clear()  # one generation at a time: an older one is not served any more
             _bigrams.clear()
             _tables[key] = found
         return found
 
 
-def _build_table(snap: Any) -> TermTable:
+def _build_table(key: Any, reader: Any, cols: Any, source: Any) -> TermTable:
     started = time.perf_counter()
-    reader = snap.searcher.reader()
-    cols = snap.columns
     live = cols.live_count
-    fast = getattr(snap.evaluator.postings.source, "name", "") == "block"  # the version-gated, self-checked reader
+    fast = getattr(source, "name", "") == "block"  # the version-gated, self-checked reader
     lexicon = _leaf_lexicons(reader) if fast else _public_lexicon(reader)
     limit = max(MIN_CORPUS_DF, int(live * MAX_CORPUS_SHARE))
     ranked = sorted(((df, text) for text, (df, _) in lexicon.items() if MIN_CORPUS_DF <= df <= limit),
@@ -394,7 +400,7 @@ def _build_table(snap: Any) -> TermTable:
     terms = tuple(text for _, text in ranked[:MAX_VOCABULARY])
     docs, ids = [], []
     for term_id, text in enumerate(terms):
-        found = _decoded(lexicon[text][1]) if fast else snap.evaluator.postings.source.read(reader, BODY, text)[0]
+        found = _decoded(lexicon[text][1]) if fast else source.read(reader, BODY, text)[0]
         docs.append(found)
         ids.append(np.full(len(found), term_id, np.uint16))
     all_docs = np.concatenate(docs) if docs else np.zeros(0, np.int32)
@@ -404,7 +410,7 @@ def _build_table(snap: Any) -> TermTable:
     order = np.argsort(all_docs, kind="stable")
     offsets = np.searchsorted(all_docs[order], np.arange(cols.size + 1)).astype(np.int64)
     corpus = np.bincount(all_ids, minlength=len(terms))
-    return TermTable(snap.key, terms, corpus, offsets, all_ids[order], live, time.perf_counter() - started)
+    return TermTable(key, terms, corpus, offsets, all_ids[order], live, time.perf_counter() - started)
 
 
 Lexicon = dict[str, tuple[int, list[Any]]]  # candidate word -> (document frequency, where its postings are)

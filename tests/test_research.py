@@ -230,3 +230,40 @@ def test_compare_chart_draws_one_line_per_query() -> None:
     assert chart.lines[0].points == "52.0,10.0 710.0,147.3"  # 6 at the top; 2 a third of 206 px up from 216
     assert chart.lines[1].dots[0][2] == "steel, 1987-03-01 to 1987-03-31: 0"
     assert chart.rows == (("1987-03-01 to 1987-03-31", ("6", "0")), ("1987-04-01 to 1987-04-30", ("2", "5")))
+
+
+class SearchOnly:
+    """A snapshot offering only the base protocol (as an engine without research views would)."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self._snap = snap
+
+    def search(self, *args: object, **kw: object) -> object:
+        return self._snap.search(*args, **kw)  # type: ignore[arg-type]
+
+
+def test_an_engine_without_research_gets_501_and_a_counts_only_timeline(small: Snapshot) -> None:
+    from werkzeug.exceptions import NotImplemented as NotOffered
+
+    from newsearch.web.research import attention_data, page_timeline
+
+    with pytest.raises(NotOffered, match="does not offer attention"):
+        attention_data(SearchOnly(small), MultiDict([("q", "cocoa")]))  # type: ignore[arg-type]
+    date_facet = {"interval": "month", "undated": 2, "values": [
+        {"value": "1987-03-01", "end": "1987-03-31", "count": 6},
+        {"value": "1987-04-01", "end": "1987-04-30", "count": 2}]}
+    args = MultiDict([("q", "cocoa"), ("from", "1987-04-02")])
+    data, chart = page_timeline(SearchOnly(small), args, UrlState(args), date_facet)  # type: ignore[arg-type]
+    assert [(v["count"], v["selected"]) for v in data["values"]] == [(6, False), (2, True)]
+    assert chart is not None and chart.undated is not None and chart.undated.count == 2
+
+
+def test_term_table_is_the_same_through_the_public_reader(small: Snapshot) -> None:
+    from newsearch.postings import MatcherReader
+
+    fast = research.term_table(small)
+    assert small.evaluator.postings.source.name == "block"
+    slow = research._build_table(small.key, small.searcher.reader(), small.columns, MatcherReader())
+    assert slow.terms == fast.terms
+    assert np.array_equal(slow.corpus, fast.corpus) and np.array_equal(slow.offsets, fast.offsets)
+    assert np.array_equal(slow.ids, fast.ids)

@@ -33,7 +33,7 @@ def search_page() -> Any:
             found = facet_values_data(snap, name, _with(search_args, prefix=prefix))
             data["facets"][name] = {"values": found["values"], "truncated": found["truncated"], "prefix": prefix,
                                     "expanded": True}
-    attention, chart = page_timeline(snap, state.args, state)
+    attention, chart = page_timeline(snap, state.args, state, data["facets"]["date"])
     return render_template("search.html", data=data, state=state, timeline=chart, attention=attention,
                            facets=FACETS, compact=state.args.get("compact") == "1", max_snippets=MAX_SNIPPETS,
                            facet_params=[spec.param for spec in FACETS],
@@ -61,7 +61,8 @@ def article_page(doc_id: str) -> Any:
     snap = snapshot()
     data = article_dict(snap.article(doc_id))
     state = UrlState(request.args)
-    terms = snap.highlight_terms_of(request.args.get("q", "")[:500])
+    marker = getattr(snap, "highlight_terms_of", None)  # an engine may not offer it: then nothing is marked
+    terms = marker(request.args.get("q", "")[:500]) if marker else Terms()
     return render_template("article.html", article=data, body_html=render_paragraphs(data["original"], terms),
                            title_html=highlight_all(data["title"], terms), byline=clean_byline(data["author"]),
                            state=state, facets=FACETS, back=state.here("/") if state.args else None)

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotImplemented as NotOffered
 
 from ..engine import Snapshot
 from ..facets import BY_NAME, ENTITY_FACETS, FACETS
@@ -63,6 +64,15 @@ def query_dict(req: SearchRequest) -> dict[str, Any]:
             **{spec.param: list(req.selected(spec.name)) for spec in FACETS}}
 
 
+def offered(snap: Snapshot, method: str) -> Any:
+    """The engine's research method, or a 501 naming what is missing (an engine may offer search only)."""
+    found = getattr(snap, method, None)
+    if found is None:
+        raise NotOffered(f"this search engine ({type(snap).__name__}) does not offer {method.replace('_', ' ')}; "
+                         "the embedded engine does")
+    return found
+
+
 # --- attention ----------------------------------------------------------------------------
 
 ATTENTION_PARAMS = ("interval", "normalise")
@@ -73,7 +83,7 @@ def attention_data(snap: Snapshot, args: MultiDict[str, str], strict: bool = Tru
     req, own = split_args(args, ATTENTION_PARAMS)
     interval, normalise = interval_of(own), flag(own, "normalise")
     with refused_as_bad_request():
-        found = snap.attention(req, interval, strict=strict)
+        found = offered(snap, "attention")(req, interval, strict=strict)
     low = req.date_from.isoformat() if req.date_from else None
     high = req.date_to.isoformat() if req.date_to else None
     values = [{"value": b.value, "end": b.end, "count": found.counts[i], "total": b.total,
@@ -129,7 +139,7 @@ def compare_data(snap: Snapshot, args: MultiDict[str, str], strict: bool = True)
     numbered = compare_requests(args)
     interval, normalise = interval_of(args), flag(args, "normalise")
     with refused_as_bad_request():
-        found = snap.compare([r for _, r in numbered], interval, strict=strict)
+        found = offered(snap, "compare")([r for _, r in numbered], interval, strict=strict)
     first = found.series[0].attention
     return {
         "ok": True, "interval": found.interval, "normalise": normalise,
@@ -186,7 +196,7 @@ def topwords_data(snap: Snapshot, args: MultiDict[str, str], strict: bool = True
     if errors:
         raise BadRequest(errors)
     with refused_as_bad_request():
-        found = snap.top_words(req, size, strict=strict)
+        found = offered(snap, "top_words")(req, size, strict=strict)
     terms = lambda items: [{"term": t.text, "count": t.count, "corpus": t.corpus, "score": t.score}  # noqa: E731
                            for t in items]
     return {"ok": True, "query": query_dict(req), "matches": found.matches, "sampled": found.sampled,
@@ -215,7 +225,7 @@ def cooccurrence_data(snap: Snapshot, args: MultiDict[str, str], strict: bool = 
     if errors:
         raise BadRequest(errors)
     with refused_as_bad_request():
-        found = snap.cooccurrence(req, entity, names, page, size, strict=strict) if paged else \
+        found = offered(snap, "cooccurrence")(req, entity, names, page, size, strict=strict) if paged else \
             _every_page(snap, req, entity, names, strict)
     return {"ok": True, "query": query_dict(req),
             "entity": {"facet": entity[0], "value": entity[1], "articles": found.entity_articles} if entity else None,
@@ -228,7 +238,7 @@ def cooccurrence_data(snap: Snapshot, args: MultiDict[str, str], strict: bool = 
 def _every_page(snap: Snapshot, req: SearchRequest, entity: tuple[str, str] | None, names: tuple[str, ...],
                 strict: bool) -> Any:
     """Every value of every list (for the CSV): pages of the largest size until none is left."""
-    first = snap.cooccurrence(req, entity, names, 1, MAX_COOCCURRENCE_PAGE, strict=strict)
+    first = offered(snap, "cooccurrence")(req, entity, names, 1, MAX_COOCCURRENCE_PAGE, strict=strict)
     lists = []
     for facet in first.facets:
         values, page = list(facet.values), 1
@@ -327,8 +337,13 @@ def cooccurrence_page() -> Any:
                            search=UrlState(_page_args(request.args, SEARCH_KEYS), path="/"))
 
 
-def page_timeline(snap: Snapshot, args: MultiDict[str, str], state: UrlState) -> tuple[dict[str, Any], Any]:
-    """The search page's attention chart: its data and its geometry."""
+def page_timeline(snap: Snapshot, args: MultiDict[str, str], state: UrlState,
+                  date_facet: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
+    """The search page's attention chart: its data and its geometry (counts of the search's own date
+    histogram when the engine offers no attention)."""
+    if getattr(snap, "attention", None) is None and date_facet is not None:
+        data = counts_only(date_facet, args.get("from"), args.get("to"))
+        return data, timeline(data, state)
     chosen = _page_args(args, (*SEARCH_KEYS, *ATTENTION_PARAMS))
     try:
         data = attention_data(snap, chosen, strict=False)
@@ -336,3 +351,12 @@ def page_timeline(snap: Snapshot, args: MultiDict[str, str], state: UrlState) ->
         chosen.pop("interval", None)
         data = {**attention_data(snap, chosen, strict=False), "problems": exc.errors}
     return data, timeline(data, state)
+
+
+def counts_only(date_facet: dict[str, Any], low: str | None, high: str | None) -> dict[str, Any]:
+    """A search's date histogram in the shape of the attention data (counts, no totals)."""
+    values = [{**v, "total": 0, "share": 0.0,
+               "selected": bool((low or high) and (not low or v["end"] >= low) and (not high or v["value"] <= high))}
+              for v in date_facet["values"]]
+    return {"interval": date_facet["interval"], "normalise": False, "values": values,
+            "undated": {"count": date_facet["undated"], "total": 0, "share": 0.0}}
