@@ -15,6 +15,7 @@ from typing import Any
 
 from whoosh.reading import IndexReader
 
+from . import research
 from .analysis import words
 from .columns import Aliases, Columns, Resolve, load_columns
 from .groups import Groups, load_groups
@@ -66,17 +67,19 @@ class GenerationCache:
                                            Vocabulary(), load_groups(folder, columns.ids), resolve, aliases)
                 self.warmed = threading.Event()
                 if self._warm and open_reader is not None:
-                    threading.Thread(target=_warm_up, args=(self._current.postings, open_reader, self.warmed),
+                    threading.Thread(target=_warm_up, args=(self._current, open_reader, self.warmed),
                                      daemon=True, name="newsearch-warm-up").start()
                 else:
                     self.warmed.set()
             return self._current
 
 
-def _warm_up(postings: PostingCache, open_reader: Callable[[], IndexReader], done: threading.Event) -> None:
+def _warm_up(generation: Generation, open_reader: Callable[[], IndexReader], done: threading.Event) -> None:
+    """Decode the frequent postings, then build the top-words term table, before requests need them."""
     reader = open_reader()
     try:
-        warm(postings, reader)
+        warm(generation.postings, reader)
+        research.warm_term_table(generation.key, reader, generation.columns, generation.postings.source)
     finally:
         reader.close()
         done.set()
