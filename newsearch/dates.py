@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+import numpy as np
 from dateutil import parser as dateparser
 from dateutil import tz
 
@@ -284,3 +285,25 @@ def day_number(moment: datetime) -> int:
 def day_from_number(number: int) -> date:
     """The calendar day of a day number."""
     return date(1970, 1, 1) + timedelta(days=number)
+
+
+def bucket_starts(first: int, last: int, interval: str) -> np.ndarray:
+    """The first day of the period (day, week from Monday, month, year) of each day from first to last (day numbers)."""
+    days = np.arange(first, last + 1)
+    if interval == "day":
+        return days
+    if interval == "week":
+        return days - (days + 3) % 7  # 1970-01-01 was a Thursday; weeks start on Monday
+    unit = "M" if interval == "month" else "Y"
+    return days.astype("datetime64[D]").astype(f"datetime64[{unit}]").astype("datetime64[D]").astype(np.int64)
+
+
+def bucket_end(start: date, interval: str) -> date:
+    """The last day of the period starting on ``start``."""
+    if interval == "week":
+        return start + timedelta(days=6)
+    if interval == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if interval == "year":
+        return start.replace(month=12, day=31)
+    return start

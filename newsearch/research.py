@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from itertools import permutations
 from typing import Any
 
@@ -25,7 +25,7 @@ import numpy as np
 from . import querylang
 from .analysis import stem
 from .config import query_seconds
-from .dates import day_from_number
+from .dates import bucket_end, bucket_starts, day_from_number
 from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
 from .results import FacetValue, SearchError, SearchRequest
 
@@ -224,28 +224,6 @@ def _auto(span: int) -> str:
 def _bucket(start_number: int, interval: str, total: int) -> Bucket:
     start = day_from_number(start_number)
     return Bucket(start.isoformat(), bucket_end(start, interval).isoformat(), total)
-
-
-def bucket_starts(first: int, last: int, interval: str) -> np.ndarray:
-    """The first day of the period of each day from first to last (day numbers)."""
-    days = np.arange(first, last + 1)
-    if interval == "day":
-        return days
-    if interval == "week":
-        return days - (days + 3) % 7  # 1970-01-01 was a Thursday; weeks start on Monday
-    unit = "M" if interval == "month" else "Y"
-    return days.astype("datetime64[D]").astype(f"datetime64[{unit}]").astype("datetime64[D]").astype(np.int64)
-
-
-def bucket_end(start: date, interval: str) -> date:
-    """The last day of the period starting on ``start``."""
-    if interval == "week":
-        return start + timedelta(days=6)
-    if interval == "month":
-        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    if interval == "year":
-        return start.replace(month=12, day=31)
-    return start
 
 
 def _top_entities(cols: Any, mask: np.ndarray, size: int = TOP_ENTITIES) -> dict[str, tuple[FacetValue, ...]]:

@@ -16,7 +16,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -28,7 +28,7 @@ from whoosh.searching import Searcher
 from . import querylang, research
 from .columns import NO_DAY, Aliases, Columns, Resolve, resolved
 from .config import query_seconds
-from .dates import day_from_number, day_number
+from .dates import bucket_end, bucket_starts, day_from_number, day_number
 from .entities import aliases_of
 from .executor import Evaluator, top
 from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
@@ -507,7 +507,7 @@ def date_histogram(cols: Columns, mask: np.ndarray, distinct: tuple[np.ndarray, 
         return DateFacet("day", (), undated)
     first, last = int(dated.min()), int(dated.max())
     interval = next((name for name, span in INTERVALS if last - first <= span), "year")
-    keys, index = np.unique(_bucket_starts(first, last, interval), return_inverse=True)
+    keys, index = np.unique(bucket_starts(first, last, interval), return_inverse=True)
     buckets = index[dated - first]
     if keyed is None or distinct is None:
         counts = np.bincount(buckets, minlength=len(keys))
@@ -519,27 +519,6 @@ def date_histogram(cols: Columns, mask: np.ndarray, distinct: tuple[np.ndarray, 
         start = day_from_number(int(key))
         buckets.append(DateBucket(start.isoformat(), bucket_end(start, interval).isoformat(), int(count)))
     return DateFacet(interval, tuple(buckets), undated)
-
-
-def _bucket_starts(first: int, last: int, interval: str) -> np.ndarray:
-    """The first day of the bucket of each day from first to last (day numbers)."""
-    days = np.arange(first, last + 1)
-    if interval == "day":
-        return days
-    if interval == "week":
-        return days - (days + 3) % 7  # 1970-01-01 was a Thursday; weeks start on Monday
-    unit = "M" if interval == "month" else "Y"
-    return days.astype("datetime64[D]").astype(f"datetime64[{unit}]").astype("datetime64[D]").astype(np.int64)
-
-
-def bucket_end(start: date, interval: str) -> date:
-    if interval == "week":
-        return start + timedelta(days=6)
-    if interval == "month":
-        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    if interval == "year":
-        return start.replace(month=12, day=31)
-    return start
 
 
 # --- the engine: index generations, per-thread snapshots ---------------------------

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from newsearch import research
 from newsearch.columns import NO_DAY
+from newsearch.dates import bucket_starts
 from newsearch.highlight import Terms
 from newsearch.indexer import rebuild
 from newsearch.results import SearchError, SearchRequest
@@ -80,7 +81,7 @@ def test_attention_refuses_a_bad_interval(small: Snapshot, interval: str, messag
 
 def test_weeks_start_on_monday() -> None:
     monday = (date(1987, 3, 2) - date(1970, 1, 1)).days
-    starts = research.bucket_starts(monday - 1, monday + 7, "week")
+    starts = bucket_starts(monday - 1, monday + 7, "week")
     assert [int(s) - monday for s in starts] == [-7, 0, 0, 0, 0, 0, 0, 0, 7]
 
 

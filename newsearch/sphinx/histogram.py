@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-from ..dates import day_from_number
+from ..dates import bucket_end, day_from_number
 from ..results import DateBucket, DateFacet
 
 INTERVALS = (("day", 62), ("week", 7 * 80), ("month", 366 * 12))  # as search.INTERVALS
@@ -38,16 +38,6 @@ def bucket_start(day: date, interval: str) -> date:
     if interval == "year":
         return day.replace(month=1, day=1)
     return day
-
-
-def bucket_end(start: date, interval: str) -> date:
-    if interval == "week":
-        return start + timedelta(days=6)
-    if interval == "month":
-        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    if interval == "year":
-        return start.replace(month=12, day=31)
-    return start
 
 
 def histogram(interval: str, first: int, last: int, per_key: Mapping[int, int], undated: int) -> DateFacet:
