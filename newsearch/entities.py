@@ -425,7 +425,10 @@ ROLE_WORDS = frozenset([
     "commerce", "interior", "defence", "defense", "labour", "labor", "industry", "deputy", "acting", "former", "mr",
     "mrs", "ms", "dr", "sir", "lord", "lady", "pope", "analyst", "commissioner", "undersecretary", "under",
     "assistant", "chairmen", "officer", "managing", "leader", "opposition", "state", "attorney", "economist",
-    "strategist", "trader", "dealer"
+    "strategist", "trader", "dealer", "councillor", "councilor", "councilman", "councilwoman", "alderman",
+    "professor", "prof", "sheriff", "inspector", "superintendent", "detective", "sergeant", "sgt", "captain",
+    "capt", "major", "admiral", "bishop", "archbishop", "rabbi", "imam", "cardinal", "father", "reverend", "rev",
+    "dame", "baroness", "baron", "duke", "duchess", "emir", "sheikh", "crown", "chancellor", "secretary-general"
 ])
 NON_ENTITIES = frozenset([
     "exchange", "commission", "ministry", "department", "board", "committee", "council", "agency", "association",
