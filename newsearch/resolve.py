@@ -28,6 +28,7 @@ to another kind (``ORG<TAB>Reagan<TAB>Ronald Reagan<TAB>PER``).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -135,7 +136,7 @@ class EntityStats:
 
     def save(self, path: Path) -> None:
         """Write the stats as JSON (kept beside the index for --update)."""
-        path.write_text(json.dumps(self.to_json(), separators=(",", ":")), encoding="utf-8")
+        _write_new(path, json.dumps(self.to_json(), separators=(",", ":")))
 
     @classmethod
     def load(cls, path: Path) -> EntityStats:
@@ -208,7 +209,7 @@ class ResolutionTable:
         """Write the table as JSON."""
         data = {"mapping": [[k, n, *(t or [None, None])] for (k, n), t in self.mapping.items()],
                 "rules": [[r.kind, r.alias, r.canonical, r.target_kind] for r in self.rules]}
-        path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        _write_new(path, json.dumps(data, separators=(",", ":")))
 
     @classmethod
     def load(cls, path: Path) -> ResolutionTable:
@@ -416,3 +417,10 @@ def resolve_document(table: ResolutionTable, doc: Any) -> Any:
     return replace(doc, people=tuple(n for k, n in values if k == "PER"),
                    organizations=tuple(n for k, n in values if k == "ORG"),
                    places=tuple(n for k, n in values if k == "LOC"), mentions=tuple(mentions))
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write a file as a new file (never through a hard link that an index generation shares), atomically."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

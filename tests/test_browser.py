@@ -89,7 +89,7 @@ def test_search_highlights_and_url_state(page: Page, server: str) -> None:
     page.goto(server + "/")
     page.fill("#q", "ceasefire hamas")
     page.press("#q", "Enter")
-    expect(page.locator("h1.total")).to_have_text("2 articles for “ceasefire hamas”")
+    expect(page.locator("h1.total")).to_have_text("2 articles · 1 story for “ceasefire hamas”")
     assert re.search(r"[?&]q=ceasefire\+hamas", page.url)
     marks = page.locator(".hit mark").all_inner_texts()
     assert {m.lower() for m in marks} == {"ceasefire", "hamas"}
@@ -99,18 +99,18 @@ def test_search_highlights_and_url_state(page: Page, server: str) -> None:
 def test_toggle_two_sources_and_an_entity(page: Page, server: str) -> None:
     page.goto(server + "/?q=hamas")
     page.locator("#facet-source ~ ul a", has_text="TRT World").click()
-    expect(page.locator("h1.total")).to_have_text("1 article for “hamas”")
+    expect(page.locator("h1.total")).to_have_text("1 article · 1 story for “hamas”")
     page.locator("#facet-source ~ ul a", has_text="Anadolu Agency").click()
-    expect(page.locator("h1.total")).to_have_text("2 articles for “hamas”")
+    expect(page.locator("h1.total")).to_have_text("2 articles · 1 story for “hamas”")
     assert page.locator("#facet-source ~ ul a[aria-current=true]").count() == 2
     page.locator("section[aria-labelledby=facet-people] a", has_text="Netanyahu").first.click()
-    expect(page.locator("h1.total")).to_have_text("1 article for “hamas”")
+    expect(page.locator("h1.total")).to_have_text("1 article · 1 story for “hamas”")
     assert "source=TRT+World" in page.url and "source=Anadolu+Agency" in page.url and "person=Netanyahu" in page.url
     chips = page.locator(".chips .chip").all_inner_texts()
     assert chips == ["TRT World ×", "Anadolu Agency ×", "Netanyahu ×"]
     shot(page, "facets-selected")
     page.locator(".chips .chip", has_text="Netanyahu").click()
-    expect(page.locator("h1.total")).to_have_text("2 articles for “hamas”")
+    expect(page.locator("h1.total")).to_have_text("2 articles · 1 story for “hamas”")
 
 
 def test_timeline_bar_narrows_the_dates(page: Page, server: str) -> None:
@@ -188,7 +188,7 @@ def test_works_without_javascript(browser: Browser, server: str) -> None:
     page.goto(server + "/")
     page.fill("#q", "qatar hamas")
     page.press("#q", "Enter")
-    expect(page.locator("h1.total")).to_have_text("2 articles for “qatar hamas”")
+    expect(page.locator("h1.total")).to_have_text("2 articles · 1 story for “qatar hamas”")
     page.select_option("#sort", "oldest")
     page.click("form.sort button")
     assert "sort=oldest" in page.url

@@ -164,7 +164,7 @@ def test_killed_rebuilds_leave_the_old_index_serving(tmp_path: Path) -> None:
     for _ in range(4):
         proc = subprocess.Popen([str(BIN / "newsearch"), "rebuild-index", str(big), "--index-dir", str(index)],
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.1, 0.8) * full)  # somewhere inside the rebuild
+        time.sleep(rng.uniform(0.1, 0.5) * full)  # somewhere inside the rebuild
         os.killpg(proc.pid, signal.SIGKILL)
         assert proc.wait() == -signal.SIGKILL  # killed mid-way, not finished
         assert current_dir(index) == live

@@ -51,7 +51,7 @@ FACET_GROUPS = 500  # groups each shard returns per facet: counts are exact belo
 MONTH_GROUPS = 2400  # buckets in a histogram: at most 144 months, or 200 years
 EXPORT_CHUNK = 1000
 MULTI_QUERY_MAX = 16  # statements per batch: searchd takes at most 32 queries in one multi-query
-RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # while searchd notices a dead mirror (ha_ping_interval)
+RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # while searchd notices a dead mirror (ha_ping_interval)
 DOWN_SECONDS = 5.0  # after a shard was found with no copy, answer partial at once for this long
 FIELD_WEIGHTS = "field_weights=(title=2, body=1)"  # the Whoosh schema's title boost
 MARK_OPEN, MARK_CLOSE, CHUNK = "\ue000", "\ue001", "\ue002"  # private-use: stripped from texts first
