@@ -36,6 +36,7 @@ import yaml
 from . import formats, textlayout
 from .dates import BadDate, parse_date
 from .entities import EntityExtractor, normalise_mentions
+from .language import detect_language
 from .model import Document, DocumentError, Raw, Rejected
 from .sources import attributed_source, canonical_source
 
@@ -446,9 +447,10 @@ def parse_raw(raw: Raw) -> Document:
     if parser is None:
         raise DocumentError(f"no parser for format {raw.fmt!r}")
     try:
-        return parser(raw)
+        doc = parser(raw)
     except RecursionError as exc:  # a last guard: nesting is bounded before any recursion
         raise DocumentError("input nested too deeply") from exc
+    return doc if doc.language else replace(doc, language=detect_language(f"{doc.title}\n{doc.body}"))
 
 
 def decode(payload: bytes | str) -> str:

@@ -54,3 +54,12 @@ def test_real_english_news_is_english() -> None:
         bodies = [json.loads(line)["body"] for line in itertools.islice(f, 200)]
     codes = [detect_language(b) for b in bodies]
     assert codes.count("en") == len(bodies)
+
+
+def test_every_format_gets_a_language() -> None:
+    from newsearch.documents import Raw, parse_raw
+
+    line = '{"id": "fr-1", "title": "Le conseil", "body": "Le conseil municipal a approuvé le projet lundi soir."}'
+    english = '{"id": "en-1", "title": "The council", "body": "The city council approved the plan on Monday night."}'
+    assert parse_raw(Raw("a", "json", line, "a")).language == "fr"
+    assert parse_raw(Raw("b", "json", english, "b")).language == "en"
