@@ -29,6 +29,7 @@ import whoosh
 from whoosh import index as whoosh_index
 from whoosh.writing import IndexWriter
 
+from . import language
 from .config import alias_file
 from .copies import GROUPS_DIR, Grouper, GroupsError
 from .documents import (
@@ -307,6 +308,7 @@ def processed(items: Iterable[Raw | Rejected], workers: int, stats: BuildStats
             yield from _account(process_batch(batch), stats)
         return
     ctx = multiprocessing.get_context("fork")
+    language.load()  # before the fork: the workers inherit the model instead of each unpacking it
     with ctx.Pool(workers, initializer=_init_worker) as pool:
         pending: deque[Any] = deque()
         for batch in _batches(items):

@@ -24,6 +24,12 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load() -> None:
+    """Load the language model now (py3langid unpacks it through a temporary file): a process that
+    forks workers loads it once, before any disk can fill up, and the workers share it."""
+    _identifier()
+
+
 def detect_language(text: str, hint: str = "") -> str:
     """The ISO 639-1 code of the text's language; the declared ``hint`` (``fr-FR``) when the text is too short."""
     sample = text[:SAMPLE_CHARS]

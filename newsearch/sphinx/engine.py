@@ -83,16 +83,29 @@ class SphinxSnapshot:
 
     def _batch(self, statements: Sequence[str]) -> Answer:
         """Run SELECTs (each followed by SHOW META), retrying while an agent is failing over."""
-        answer = self._run(statements)
+        answer = self._run_failing_over(statements)
         if answer.failed and not self.engine.recently_down():
             for delay in RETRY_DELAYS:
                 time.sleep(delay)
-                answer = self._run(statements)
+                answer = self._run_failing_over(statements)
                 if not answer.failed:
                     break
             if answer.failed:
                 self.engine.mark_down()
         return answer
+
+    def _run_failing_over(self, statements: Sequence[str]) -> Answer:
+        """Run a batch; when searchd refuses it because every agent it chose was down (it has not noticed
+        the dead mirrors yet), try again while it fails over, then say the cluster is not answering."""
+        for delay in (0.0, *RETRY_DELAYS):
+            time.sleep(delay)
+            try:
+                return self._run(statements)
+            except SearchError as exc:
+                if not _AGENT_RE.search(str(exc)):
+                    raise
+                refused = exc
+        raise IndexUnavailable("no copy of a part of the search cluster is answering; try again shortly") from refused
 
     def _run(self, statements: Sequence[str]) -> Answer:
         sql = ";".join(f"{s};SHOW META" for s in statements)
