@@ -42,7 +42,12 @@ class Vocabulary:
         return self._cached(("prefix", field, prefix), lambda: self._prefixed(field, prefix))
 
     def prefix_truncated(self, field: str, prefix: str) -> bool:
-        return len(self._scan(field, prefix, MAX_PREFIX_TERMS + 1)) > MAX_PREFIX_TERMS
+        """Whether the prefix starts more words than a prefix query searches."""
+        return len(self._scanned(field, prefix)) > MAX_PREFIX_TERMS
+
+    def _scanned(self, field: str, prefix: str) -> list[str]:
+        """The lexicon's words with this start (up to MAX_SCAN), read once per generation."""
+        return self._cached(("scan", field, prefix), lambda: self._scan(field, prefix, MAX_SCAN))
 
     def _cached(self, key: tuple[str, str, str], make: object) -> list[str]:
         with self._lock:
@@ -72,7 +77,7 @@ class Vocabulary:
         return sorted(matching, key=lambda c: c != word)
 
     def _prefixed(self, field: str, prefix: str) -> list[str]:
-        found = self._scan(field, prefix, MAX_SCAN)
+        found = self._scanned(field, prefix)
         if len(found) > MAX_PREFIX_TERMS:
             reader = self._reader
             assert reader is not None
