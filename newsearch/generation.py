@@ -6,6 +6,7 @@ frequent title and body terms, so that serving does not pay for them on first us
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections import Counter
@@ -23,6 +24,7 @@ from .postings import CACHE_POSTINGS, PositionCache, PostingCache, choose_reader
 from .vocabulary import Vocabulary
 
 ResolutionOf = Callable[[Any], tuple[Resolve | None, Aliases | None]]  # generation folder -> how values show
+LOG = logging.getLogger(__name__)
 WARM_POSTINGS = CACHE_POSTINGS  # the warm-up fills the cache, so serving does not grow it
 WARM_MIN_FREQUENCY = 2_000  # shorter lists decode in under 2 ms when first asked for
 WARM_SAMPLE = 400
@@ -75,13 +77,21 @@ class GenerationCache:
 
 
 def _warm_up(generation: Generation, open_reader: Callable[[], IndexReader], done: threading.Event) -> None:
-    """Decode the frequent postings, then build the top-words term table, before requests need them."""
-    reader = open_reader()
+    """Decode the frequent postings, then build the top-words term table, before requests need them.
+
+    Warming is an optimisation: if it fails (most often because the generation was swapped
+    out and deleted underneath it), the generation stays cold and correct, and the failure is logged.
+    """
     try:
-        warm(generation.postings, reader)
-        research.warm_term_table(generation.key, reader, generation.columns, generation.postings.source)
+        reader = open_reader()
+        try:
+            warm(generation.postings, reader)
+            research.warm_term_table(generation.key, reader, generation.columns, generation.postings.source)
+        finally:
+            reader.close()
+    except Exception:  # noqa: BLE001 -- a background optimisation must never kill its thread loudly
+        LOG.warning("warm-up of generation %s stopped; it stays cold", generation.key, exc_info=True)
     finally:
-        reader.close()
         done.set()
 
 

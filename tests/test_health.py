@@ -76,3 +76,31 @@ def test_a_deleted_generation_is_degraded(index: Path) -> None:
 def test_a_missing_link_is_degraded_without_the_path(index: Path) -> None:
     (index / "current").unlink()
     assert_degraded(app_on(index).test_client(), index)
+
+
+def test_a_generation_deleted_under_its_warm_up_stays_cold_and_quiet(index: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    """The warm-up thread opens its own reader; when the generation was swapped out and deleted
+    first, the thread logs and ends, and the generation serves cold (it used to die with a traceback)."""
+    import threading
+
+    from whoosh.index import EmptyIndexError, open_dir
+
+    from newsearch.generation import GenerationCache
+
+    def vanished():  # type: ignore[no-untyped-def]
+        raise EmptyIndexError("Index 'MAIN' does not exist")
+
+    failures: list = []
+    previous, threading.excepthook = threading.excepthook, failures.append
+    ix = open_dir(str(current_dir(index)))
+    reader = ix.reader()
+    try:
+        cache = GenerationCache(warm=True)
+        generation = cache.get("g1", reader, vanished, current_dir(index))
+        assert cache.warmed.wait(10)
+        assert failures == []
+        assert "stays cold" in caplog.text
+        assert len(generation.columns.ids) == 2
+    finally:
+        threading.excepthook = previous
+        reader.close()
