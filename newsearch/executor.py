@@ -143,8 +143,9 @@ class Evaluator:
             self._check_time()
             docs, places = self.positions.get(self.reader, field, word)
             inside = candidates[docs]
-            these = np.unique((docs[inside] << SHIFT) | (places[inside].astype(np.int64) - offset + 2**20))
-            keys = these if keys is None else np.intersect1d(keys, these, assume_unique=True)
+            # positions come sorted by document, then position: these keys are sorted and unique already
+            these = (docs[inside].astype(np.int64) << SHIFT) | (places[inside].astype(np.int64) - offset + 2**20)
+            keys = these if keys is None else sorted_common(keys, these)
             if not len(keys):
                 return found
         found[(keys >> SHIFT).astype(np.int64)] = True  # type: ignore[operator]
@@ -162,6 +163,16 @@ class Evaluator:
         else:
             ids = column.matching((node.text,), prefix=True)
         return column.docs_mask(self.n, ids)
+
+
+def sorted_common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The values in both of two sorted arrays of unique values (binary search of the shorter one's)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a) or not len(b):
+        return a[:0]
+    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return a[b[at] == a]
 
 
 def top(keys: list[np.ndarray], mask: np.ndarray, limit: int) -> np.ndarray:

@@ -27,6 +27,7 @@ ResolutionOf = Callable[[Any], tuple[Resolve | None, Aliases | None]]  # generat
 LOG = logging.getLogger(__name__)
 WARM_POSTINGS = CACHE_POSTINGS  # the warm-up fills the cache, so serving does not grow it
 WARM_MIN_FREQUENCY = 2_000  # shorter lists decode in under 2 ms when first asked for
+WARM_POSITIONS = 6_000_000  # 48 MB: the positions of the most frequent words, for phrases
 WARM_SAMPLE = 400
 WARM_FIELDS = ("title", "body")
 
@@ -65,7 +66,8 @@ class GenerationCache:
             if self._current is None or self._current.key != key:
                 resolve, aliases = self._resolve(folder) if self._resolve else (None, None)
                 columns = load_columns(reader, resolve, aliases)
-                self._current = Generation(key, columns, PostingCache(choose_reader(reader)), PositionCache(),
+                source = choose_reader(reader)
+                self._current = Generation(key, columns, PostingCache(source), PositionCache(source.positions),
                                            Vocabulary(), load_groups(folder, columns.ids), resolve, aliases)
                 self.warmed = threading.Event()
                 if self._warm and open_reader is not None:
@@ -77,7 +79,7 @@ class GenerationCache:
 
 
 def _warm_up(generation: Generation, open_reader: Callable[[], IndexReader], done: threading.Event) -> None:
-    """Decode the frequent postings, then build the top-words term table, before requests need them.
+    """Decode the frequent postings and positions, then build the top-words term table, before requests need them.
 
     Warming is an optimisation: if it fails (most often because the generation was swapped
     out and deleted underneath it), the generation stays cold and correct, and the failure is logged.
@@ -85,7 +87,8 @@ def _warm_up(generation: Generation, open_reader: Callable[[], IndexReader], don
     try:
         reader = open_reader()
         try:
-            warm(generation.postings, reader)
+            terms = warm(generation.postings, reader)
+            warm_positions(generation.positions, generation.postings, reader, terms)
             research.warm_term_table(generation.key, reader, generation.columns, generation.postings.source)
         finally:
             reader.close()
@@ -95,15 +98,15 @@ def _warm_up(generation: Generation, open_reader: Callable[[], IndexReader], don
         done.set()
 
 
-def warm(postings: PostingCache, reader: IndexReader, budget: int = WARM_POSTINGS) -> None:
-    """Decode the most frequent title and body terms ahead of need.
+def warm(postings: PostingCache, reader: IndexReader, budget: int = WARM_POSTINGS) -> list[tuple[str, str]]:
+    """Decode the most frequent title and body terms ahead of need; the terms decoded, most frequent first.
 
     Candidates come from a sample of documents: walking the whole lexicon costs a file
     look-up per term (seconds on a large index).
     """
     live = list(reader.all_doc_ids())
     if len(live) < WARM_MIN_FREQUENCY:
-        return
+        return []
     sample = random.Random(0).sample(live, min(WARM_SAMPLE, len(live)))
     seen: Counter[str] = Counter()
     for docnum in sample:
@@ -114,8 +117,23 @@ def warm(postings: PostingCache, reader: IndexReader, budget: int = WARM_POSTING
     by_frequency = sorted(((reader.doc_frequency(field, word), field, word)
                            for field in WARM_FIELDS for word in candidates), reverse=True)
     spent = 0
+    warmed = []
     for frequency, field, word in by_frequency:
         if frequency < WARM_MIN_FREQUENCY or spent + frequency > budget:
             break
         postings.get(reader, field, word)
+        warmed.append((field, word))
         spent += frequency
+    return warmed
+
+
+def warm_positions(positions: PositionCache, postings: PostingCache, reader: IndexReader,
+                   terms: list[tuple[str, str]], budget: int = WARM_POSITIONS) -> None:
+    """Decode the positions of the most frequent words (phrases of common words need them), within a budget."""
+    spent = 0
+    for field, word in terms:
+        count = int(postings.get(reader, field, word)[1].sum())  # a document's frequency is its positions
+        if spent + count > budget:
+            continue
+        positions.get(reader, field, word)
+        spent += count

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from itertools import chain
 from pickle import loads
 from typing import Any, Protocol
 
@@ -22,14 +24,19 @@ from whoosh.reading import IndexReader, TermNotFound
 log = logging.getLogger("newsearch")
 BLOCK_READER_VERSION = "3.54.0"  # the whoosh3 release whose block layout BlockReader reads
 CACHE_POSTINGS = 7_000_000  # about 56 MB per process; the warm-up fills most of it
+CACHE_POSITIONS = 8_000_000  # 8 bytes each: 64 MB per process
 SELF_CHECK_TERMS = 12
 Postings = tuple[np.ndarray, np.ndarray]  # (int32 document numbers, float32 term frequencies)
+Positions = tuple[np.ndarray, np.ndarray]  # (int32 document number of each position, int32 positions)
+PICKLE_2 = b"\x80\x02"  # the protocol header of each posting's pickled positions
 
 
 class PostingReader(Protocol):
     name: str
 
     def read(self, reader: IndexReader, field: str, text: str) -> Postings: ...
+
+    def positions(self, reader: IndexReader, field: str, text: str) -> Positions: ...
 
 
 class MatcherReader:
@@ -50,6 +57,9 @@ class MatcherReader:
                 matcher.next()
         return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
 
+    def positions(self, reader: IndexReader, field: str, text: str) -> Positions:
+        return read_positions(reader, field, text)
+
 
 class BlockReader:
     """Postings decoded a block at a time from whoosh3 3.54.0's on-disk layout."""
@@ -68,6 +78,9 @@ class BlockReader:
         if not ids_parts:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         return np.concatenate(ids_parts), np.concatenate(weight_parts)
+
+    def positions(self, reader: IndexReader, field: str, text: str) -> Positions:
+        return read_block_positions(reader, field, text)
 
 
 def _leaf_matcher(sub: Any, field: str, text: str) -> Any:
@@ -117,10 +130,19 @@ def choose_reader(reader: IndexReader, fields: tuple[str, ...] = ("body", "title
             a, b = live_only(reader, fast.read(reader, field, text)), slow.read(reader, field, text)
             if not (np.array_equal(a[0], b[0]) and np.allclose(a[1], b[1])):
                 raise ValueError(f"block reader disagrees with the matcher on {field}:{text}")
+            if not _same_positions(reader, fast.positions(reader, field, text), slow.positions(reader, field, text)):
+                raise ValueError(f"block reader's positions disagree with the matcher's on {field}:{text}")
     except Exception as exc:  # any failure of the private reader means: do not use it
         log.warning("posting self-check failed (%s): using the public matcher", exc)
         return MatcherReader()
     return fast
+
+
+def _same_positions(reader: IndexReader, fast: Positions, slow: Positions) -> bool:
+    if reader.has_deletions():  # the matcher leaves deleted documents out; the block reader does not
+        live = np.array([not reader.is_deleted(int(d)) for d in fast[0]], dtype=bool)
+        fast = fast[0][live], fast[1][live]
+    return np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
 
 
 def live_only(reader: IndexReader, found: Postings) -> Postings:
@@ -178,16 +200,7 @@ class PostingCache:
         return self._held >= self._limit * 0.9
 
 
-def positions_of(value: bytes) -> list[int]:
-    """Word positions of one posting (Whoosh's Positions format: count, then pickled deltas)."""
-    position, out = 0, []
-    for delta in loads(value[4:] if value.endswith(b".") else value[4:] + b"."):
-        position += delta
-        out.append(position)
-    return out
-
-
-Positions = tuple[np.ndarray, np.ndarray]  # (int64 document number of each position, int32 positions)
+NO_POSITIONS: Positions = (np.zeros(0, np.int32), np.zeros(0, np.int32))
 
 
 def read_positions(reader: IndexReader, field: str, text: str) -> Positions:
@@ -198,34 +211,78 @@ def read_positions(reader: IndexReader, field: str, text: str) -> Positions:
         if (field, text) not in sub:
             continue
         matcher = sub.postings(field, text)
-        ids, values = [], []
-        while matcher.is_active():
-            ids.append(matcher.id() + offset)
-            values.append(matcher.value())
-            matcher.next()
+        ids, values = _step(matcher, offset)
         _flatten(ids, values, docs, places)
+    return _joined(docs, places)
+
+
+def read_block_positions(reader: IndexReader, field: str, text: str) -> Positions:
+    """Every position of a term, a block of postings at a time (whoosh3 3.54.0's layout; see BlockReader)."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    docs: list[np.ndarray] = []
+    places: list[np.ndarray] = []
+    for sub, offset in reader.leaf_readers():
+        matcher = _leaf_matcher(sub, field, text)
+        if matcher is None:
+            continue
+        if not isinstance(matcher, W3LeafMatcher):  # inlined short lists
+            ids, values = _step(matcher, offset)
+            _flatten(ids, values, docs, places)
+            continue
+        while True:
+            matcher._read_data()
+            deltas, _, values = matcher._data
+            _flatten(np.cumsum(np.array(deltas, dtype=np.int64)) + offset, values, docs, places)
+            if matcher._lastblock:
+                break
+            matcher._goto(matcher._nextoffset)
+    return _joined(docs, places)
+
+
+def _step(matcher: Any, offset: int) -> tuple[list[int], list[bytes]]:
+    ids, values = [], []
+    while matcher.is_active():
+        ids.append(matcher.id() + offset)
+        values.append(matcher.value())
+        matcher.next()
+    return ids, values
+
+
+def _joined(docs: list[np.ndarray], places: list[np.ndarray]) -> Positions:
     if not docs:
-        return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        return NO_POSITIONS
     return np.concatenate(docs), np.concatenate(places)
 
 
-def _flatten(ids: list[int], values: list[bytes], docs: list[np.ndarray], places: list[np.ndarray]) -> None:
-    lists = [loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in values]
-    counts = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
-    deltas = np.fromiter((d for x in lists for d in x), dtype=np.int64, count=int(counts.sum()))
-    owner = np.repeat(np.arange(len(lists)), counts)
+def _flatten(ids: Any, values: list[bytes], docs: list[np.ndarray], places: list[np.ndarray]) -> None:
+    """Append the positions of some postings: one unpickling for all of them.
+
+    A posting's value is a 4-byte count and a protocol-2 pickle of its position deltas; the
+    pickles' bodies, between one MARK and a LIST opcode, unpickle as the list of those lists.
+    """
+    if not len(ids):
+        return
+    lists = loads(PICKLE_2 + b"(" + b"".join([v[6:-1] for v in values]) + b"l.")
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(values))
+    if len(lists) != len(values) or int(counts.sum()) != int(np.frombuffer(
+            b"".join([v[:4] for v in values]), dtype=">u4").sum(dtype=np.int64)):
+        raise ValueError("postings' positions are not in Whoosh's Positions format")
+    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
     # positions are delta-encoded within each posting: a cumulative sum restarted per posting
     total = np.cumsum(deltas)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     before = np.concatenate(([0], total))[starts]
-    docs.append(np.asarray(ids, dtype=np.int64)[owner])
+    docs.append(np.repeat(np.asarray(ids, dtype=np.int32), counts))
     places.append((total - np.repeat(before, counts)).astype(np.int32))
 
 
 class PositionCache:
     """Decoded positions of one generation's terms (for phrases), least recently used out."""
 
-    def __init__(self, limit: int = 8_000_000) -> None:
+    def __init__(self, read: Callable[[IndexReader, str, str], Positions] = read_positions,
+                 limit: int = CACHE_POSITIONS) -> None:
+        self._read = read
         self._items: OrderedDict[tuple[str, str], Positions] = OrderedDict()
         self._held = 0
         self._limit = limit
@@ -238,7 +295,7 @@ class PositionCache:
             if found is not None:
                 self._items.move_to_end(key)
                 return found
-        found = read_positions(reader, field, text)
+        found = self._read(reader, field, text)
         with self._lock:
             self._items[key] = found
             self._held += len(found[1])

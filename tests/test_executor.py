@@ -14,7 +14,14 @@ from newsearch import postings as postings_module
 from newsearch import querylang as ql
 from newsearch.analysis import stem, words
 from newsearch.indexer import rebuild, update
-from newsearch.postings import BlockReader, MatcherReader, choose_reader, live_only, read_positions
+from newsearch.postings import (
+    BlockReader,
+    MatcherReader,
+    choose_reader,
+    live_only,
+    read_block_positions,
+    read_positions,
+)
 from newsearch.results import SearchRequest
 from newsearch.search import SearchEngine, Snapshot
 
@@ -89,6 +96,37 @@ def test_positions_equal_the_matchers(syn: Snapshot) -> None:
             expected.extend((m.id() + offset, p) for p in m.value_as("positions"))
             m.next()
     assert list(zip(docs.tolist(), places.tolist(), strict=True)) == expected
+    assert len(expected) > 100
+
+
+def test_block_positions_equal_the_matchers_on_every_term(syn: Snapshot) -> None:
+    """Positions a block at a time, unpickled in one call per block, equal the public matcher's for
+    every term (short inlined lists, several blocks, deleted documents, two segments)."""
+    reader = syn.searcher.reader()
+    checked = 0
+    for field in ("title", "body"):
+        for term in reader.lexicon(field):
+            text = term.decode("utf-8")
+            docs, places = read_block_positions(reader, field, text)
+            live = np.array([not reader.is_deleted(int(d)) for d in docs], dtype=bool)
+            expected = read_positions(reader, field, text)
+            assert docs[live].tolist() == expected[0].tolist(), text
+            assert places[live].tolist() == expected[1].tolist(), text
+            checked += 1
+    assert checked >= 40
+
+
+def test_a_block_position_reader_that_disagrees_falls_back_to_the_matcher(
+        syn: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    reader = syn.searcher.reader()
+    assert isinstance(choose_reader(reader), BlockReader)
+
+    def shifted(self, r, f, t):  # type: ignore[no-untyped-def]
+        docs, places = read_block_positions(r, f, t)
+        return docs, places + 1
+
+    monkeypatch.setattr(BlockReader, "positions", shifted)
+    assert isinstance(choose_reader(reader), MatcherReader)
 
 
 def oracle(tree: ql.Node, title: list[str], body: list[str]) -> bool:
@@ -140,8 +178,8 @@ def test_phrases_are_scored_by_their_words(syn: Snapshot) -> None:
 
 
 def test_warm_up_decodes_the_frequent_terms_ahead_of_need(tmp_path: Path) -> None:
-    from newsearch.generation import warm
-    from newsearch.postings import PostingCache
+    from newsearch.generation import warm, warm_positions
+    from newsearch.postings import PositionCache, PostingCache
 
     from .test_serving import corpus_folder
 
@@ -150,10 +188,15 @@ def test_warm_up_decodes_the_frequent_terms_ahead_of_need(tmp_path: Path) -> Non
     engine = SearchEngine(root, warm=False)
     reader = engine.snapshot().searcher.reader()
     cache = PostingCache(BlockReader())
-    warm(cache, reader)
+    terms = warm(cache, reader)
     warmed = set(cache._lists)
     assert {("body", "market"), ("body", "traders"), ("title", "cobalt"), ("title", "report")} <= warmed
     assert all(len(ids) >= 2000 for ids, _ in cache._lists.values())
+    positions = PositionCache(BlockReader().positions)
+    warm_positions(positions, cache, reader, terms, budget=30_000)
+    market = positions._items[("body", "market")]
+    assert len(market[1]) == int(cache._lists[("body", "market")][1].sum()) >= 2000
+    assert sum(len(places) for _, places in positions._items.values()) <= 30_000
     engine.close()
     served = SearchEngine(root)
     served.snapshot()
