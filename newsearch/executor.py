@@ -18,13 +18,12 @@ from whoosh.reading import IndexReader
 from . import querylang as ql
 from .columns import Columns
 from .facets import by_query_field
-from .postings import PositionCache, PostingCache
+from .postings import PositionCache, PostingCache, key_docs, sorted_common
 from .results import TooExpensive
 from .vocabulary import Vocabulary
 
 K1, B = 1.2, 0.75
 TEXT_FIELDS = ("title", "body")
-SHIFT = 21  # positions below 2**21 (2 million words) pack beside the document number
 
 
 class Evaluator:
@@ -134,21 +133,25 @@ class Evaluator:
         return mask, score
 
     def _in_order(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
-        """Candidates where the words stand next to each other, in order (checked on positions)."""
+        """Documents where the words stand next to each other, in order (checked on positions).
+
+        Starting from the rarest word's positions, each other word is found by binary search at
+        its offset, so the cost follows the rarest word, not the most common one.
+        """
         found = np.zeros(self.n, bool)
         if not candidates.any():
             return found
-        keys: np.ndarray | None = None
-        for offset, word in enumerate(words):
+        keys_of = []
+        for word in words:
             self._check_time()
-            docs, places = self.positions.get(self.reader, field, word)
-            inside = candidates[docs]
-            # positions come sorted by document, then position: these keys are sorted and unique already
-            these = (docs[inside].astype(np.int64) << SHIFT) | (places[inside].astype(np.int64) - offset + 2**20)
-            keys = these if keys is None else sorted_common(keys, these)
-            if not len(keys):
+            keys_of.append(self.positions.get(self.reader, field, word))
+        order = sorted(range(len(words)), key=lambda i: len(keys_of[i]))
+        starts = keys_of[order[0]] - order[0]  # keys of the phrase's first position
+        for i in order[1:]:
+            starts = sorted_common(starts + i, keys_of[i]) - i
+            if not len(starts):
                 return found
-        found[(keys >> SHIFT).astype(np.int64)] = True  # type: ignore[operator]
+        found[key_docs(starts)] = True
         return found
 
     def _facet_field(self, node: ql.Word | ql.Phrase | ql.Prefix) -> np.ndarray:
@@ -163,16 +166,6 @@ class Evaluator:
         else:
             ids = column.matching((node.text,), prefix=True)
         return column.docs_mask(self.n, ids)
-
-
-def sorted_common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The values in both of two sorted arrays of unique values (binary search of the shorter one's)."""
-    if len(a) > len(b):
-        a, b = b, a
-    if not len(a) or not len(b):
-        return a[:0]
-    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
-    return a[b[at] == a]
 
 
 def top(keys: list[np.ndarray], mask: np.ndarray, limit: int) -> np.ndarray:

@@ -79,7 +79,7 @@ class GenerationCache:
 
 
 def _warm_up(generation: Generation, open_reader: Callable[[], IndexReader], done: threading.Event) -> None:
-    """Decode the frequent postings and positions, then build the top-words term table, before requests need them.
+    """Before requests need them: the stem tables, the frequent postings and positions, the top-words table.
 
     Warming is an optimisation: if it fails (most often because the generation was swapped
     out and deleted underneath it), the generation stays cold and correct, and the failure is logged.
@@ -87,6 +87,9 @@ def _warm_up(generation: Generation, open_reader: Callable[[], IndexReader], don
     try:
         reader = open_reader()
         try:
+            vocabulary = generation.vocabulary.bind(reader)
+            for field in WARM_FIELDS:
+                vocabulary.stem_table(field)
             terms = warm(generation.postings, reader)
             warm_positions(generation.positions, generation.postings, reader, terms)
             research.warm_term_table(generation.key, reader, generation.columns, generation.postings.source)

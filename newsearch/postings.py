@@ -277,29 +277,55 @@ def _flatten(ids: Any, values: list[bytes], docs: list[np.ndarray], places: list
     places.append((total - np.repeat(before, counts)).astype(np.int32))
 
 
+PositionKeys = np.ndarray  # int64, sorted: document number << KEY_SHIFT | (position + KEY_BIAS)
+KEY_SHIFT = 32
+KEY_BIAS = 2**20  # room below a position for a phrase's word offset, so a key minus an offset stays in its document
+
+
+def packed(found: Positions) -> PositionKeys:
+    """A term's positions as one sorted array of keys (positions come sorted by document, then position)."""
+    docs, places = found
+    return (docs.astype(np.int64) << KEY_SHIFT) | (places.astype(np.int64) + KEY_BIAS)  # type: ignore[no-any-return]
+
+
+def key_docs(keys: PositionKeys) -> np.ndarray:
+    """The document number of each key."""
+    return keys >> KEY_SHIFT  # type: ignore[no-any-return]
+
+
+def sorted_common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The values in both of two sorted arrays of unique values (binary search of the shorter one's)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return a[b[at] == a]
+
+
 class PositionCache:
-    """Decoded positions of one generation's terms (for phrases), least recently used out."""
+    """Decoded positions of one generation's terms, as sorted keys (for phrases), least recently used out."""
 
     def __init__(self, read: Callable[[IndexReader, str, str], Positions] = read_positions,
                  limit: int = CACHE_POSITIONS) -> None:
         self._read = read
-        self._items: OrderedDict[tuple[str, str], Positions] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], PositionKeys] = OrderedDict()
         self._held = 0
         self._limit = limit
         self._lock = threading.Lock()
 
-    def get(self, reader: IndexReader, field: str, text: str) -> Positions:
+    def get(self, reader: IndexReader, field: str, text: str) -> PositionKeys:
         key = (field, text)
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
                 return found
-        found = self._read(reader, field, text)
+        found = packed(self._read(reader, field, text))
         with self._lock:
             self._items[key] = found
-            self._held += len(found[1])
+            self._held += len(found)
             while self._held > self._limit and len(self._items) > 1:
-                _, (_, pos) = self._items.popitem(last=False)
-                self._held -= len(pos)
+                _, old = self._items.popitem(last=False)
+                self._held -= len(old)
         return found

@@ -27,6 +27,7 @@ from .analysis import stem
 from .config import query_seconds
 from .dates import bucket_end, bucket_starts, day_from_number
 from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
+from .postings import key_docs, sorted_common
 from .results import FacetValue, SearchError, SearchRequest
 
 NO_DAY = np.iinfo(np.int32).min  # columns.NO_DAY (not imported: that module reads Whoosh)
@@ -527,21 +528,14 @@ def _phrases(snap: Any, table: TermTable, seeds: list[str], docs: np.ndarray, sc
     return tuple(sorted(terms, key=lambda t: (-t.score, t.text)))
 
 
-SHIFT = 21  # as the evaluator's phrase check: positions below 2**21 pack beside the document number
-
-
 def _position_keys(snap: Any, reader: Any, word: str, inside: np.ndarray | None) -> np.ndarray:
-    docs, places = snap.evaluator.positions.get(reader, BODY, word)
-    if inside is not None:
-        keep = inside[docs]
-        docs, places = docs[keep], places[keep]
-    return np.unique((docs.astype(np.int64) << SHIFT) | places.astype(np.int64))  # type: ignore[no-any-return]
+    keys = snap.evaluator.positions.get(reader, BODY, word)
+    return keys if inside is None else keys[inside[key_docs(keys)]]
 
 
 def _adjacent_docs(first: np.ndarray, second: np.ndarray) -> int:
     """Documents where a position of ``first`` is followed directly by one of ``second``."""
-    both = np.intersect1d(first + 1, second, assume_unique=True)
-    return int(np.unique(both >> SHIFT).size)
+    return int(np.unique(key_docs(sorted_common(first + 1, second))).size)
 
 
 def _corpus_bigram(snap: Any, reader: Any, first: str, second: str) -> int:

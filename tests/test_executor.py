@@ -155,7 +155,8 @@ def _leaf(leaf: ql.Word | ql.Phrase | ql.Prefix, ws: list[str]) -> bool:
 @pytest.mark.parametrize("q", [
     "price", "prices", '"prices"', "export", "oil prices", '"oil prices"', '"the price of oil"', "oil OR gas",
     "oil -gas", "oil NOT (gas OR crude)", "pric*", "title:cocoa", "title:\"crude oil\"", "opec OR banks rates",
-    "NOT oil", "zzzz", '"said the" OR "of the"', 'title:(bank rate)',
+    "NOT oil", "zzzz", '"said the" OR "of the"', 'title:(bank rate)', '"oil oil"', '"the oil the"',
+    '"prices the bank"', '"of the of"',
 ])
 def test_matches_equal_a_plain_evaluation_of_the_query(syn: Snapshot, q: str) -> None:
     parsed = ql.parse(q, strict=True)
@@ -195,12 +196,14 @@ def test_warm_up_decodes_the_frequent_terms_ahead_of_need(tmp_path: Path) -> Non
     positions = PositionCache(BlockReader().positions)
     warm_positions(positions, cache, reader, terms, budget=30_000)
     market = positions._items[("body", "market")]
-    assert len(market[1]) == int(cache._lists[("body", "market")][1].sum()) >= 2000
-    assert sum(len(places) for _, places in positions._items.values()) <= 30_000
+    assert len(market) == int(cache._lists[("body", "market")][1].sum()) >= 2000
+    assert sum(len(keys) for keys in positions._items.values()) <= 30_000
     engine.close()
     served = SearchEngine(root)
     served.snapshot()
     assert served.wait_warm(30) and served.warm
+    stems_of_body = served._generation._current.vocabulary._by_stem["body"]
+    assert stems_of_body["trader"] == ("traders",) and stems_of_body["market"] == ("market",)
     served.close()
 
 
@@ -210,3 +213,16 @@ def test_seeds_still_search(tmp_path: Path) -> None:
     engine = SearchEngine(root, warm=False)
     assert engine.snapshot().search(SearchRequest(q="hamas")).total == 2
     engine.close()
+
+
+def test_facet_counts_of_small_and_large_selections_equal_a_plain_count(syn: Snapshot) -> None:
+    """Small selections find their (document, value) pairs by binary search; large ones test every pair."""
+    rng = np.random.default_rng(3)
+    n = syn.columns.size
+    for name, column in syn.columns.facets.items():
+        for share in (0.002, 0.02, 0.3, 1.0):
+            selected = rng.random(n) < share
+            plain = np.zeros(len(column.values), np.int64)
+            for doc, value in zip(column.docs.tolist(), column.value_ids.tolist(), strict=True):
+                plain[value] += bool(selected[doc])
+            assert column.counts(selected).tolist() == plain.tolist(), (name, share)
