@@ -262,30 +262,55 @@ class FeatureCache:
                 i += 1
         return tags
 
-    def sequence(self, words: Sequence[str]) -> list[list[str]]:
-        """The CRF item sequence for one sentence."""
+    def sequence(self, words: Sequence[str], spans: Sequence[tuple[int, int]] | None = None) -> list[list[str]]:
+        """The CRF items of one sentence; with spans, only the items of those stretches, one after another."""
         feats = [self.get(w) for w in words]
         gaz = self.gazetteer_tags(words) if self._longest else None
         last = len(words) - 1
         out = []
-        for i, (_, own, _, _, _, _) in enumerate(feats):
-            item = own.copy()
-            if gaz and gaz[i]:
-                item += self._useful(["g=" + gaz[i], "gk=" + gaz[i][1:]])
-            if i == 0:
-                item.append("BOS")
-            else:
-                item += feats[i - 1][2]
-                if i > 1:
-                    item += feats[i - 2][4]
-            if i == last:
-                item.append("EOS")
-            else:
-                item += feats[i + 1][3]
-                if i < last - 1:
-                    item += feats[i + 2][5]
-            out.append(item)
+        for start, end in spans if spans is not None else [(0, len(words))]:
+            for i in range(start, end):
+                item = feats[i][1].copy()
+                if gaz and gaz[i]:
+                    item += self._useful(["g=" + gaz[i], "gk=" + gaz[i][1:]])
+                if i == 0:
+                    item.append("BOS")
+                else:
+                    item += feats[i - 1][2]
+                    if i > 1:
+                        item += feats[i - 2][4]
+                if i == last:
+                    item.append("EOS")
+                else:
+                    item += feats[i + 1][3]
+                    if i < last - 1:
+                        item += feats[i + 2][5]
+                out.append(item)
         return out
+
+
+_DIGIT_RE = re.compile(r"\d")
+WINDOW_CONTEXT = 2  # words each side of a capitalised word that are tagged with it (the features' reach)
+
+
+def may_be_name(word: str) -> bool:
+    """Whether a word has a capital letter or a digit (a name, in news text, has one of them)."""
+    return word != word.lower() or bool(_DIGIT_RE.search(word))
+
+
+def name_windows(words: Sequence[str]) -> list[tuple[int, int]]:
+    """Stretches of a sentence that may hold a name: words with a capital letter or a digit, with
+    WINDOW_CONTEXT words each side, merged when they touch."""
+    spans: list[tuple[int, int]] = []
+    for i, word in enumerate(words):
+        if not may_be_name(word):
+            continue
+        start, end = max(i - WINDOW_CONTEXT, 0), min(i + WINDOW_CONTEXT + 1, len(words))
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
 
 
 class ModelMissing(RuntimeError):
@@ -310,10 +335,27 @@ class EntityExtractor:
         self._tagger.open(str(model))
 
     def tag_tokens(self, tokens: Sequence[Token]) -> list[str]:
-        """BIO tags for one sentence of tokens."""
-        if not tokens:
-            return []
-        return list(self._tagger.tag(self.features.sequence([t.text for t in tokens])))
+        """BIO tags for one sentence of tokens.
+
+        Only the stretches around words with a capital letter or a digit are tagged (with two words of
+        context each side, the reach of the features); the rest of the sentence is outside any
+        name.  In news text that skips about half of the words the CRF would otherwise decode.
+        """
+        words = [t.text for t in tokens]
+        spans = name_windows(words)
+        if not spans:
+            return ["O"] * len(words)
+        items = self.features.sequence(words, spans)
+        tags = ["O"] * len(words)
+        done = 0
+        for start, end in spans:
+            tags[start:end] = self._tagger.tag(items[done:done + end - start])
+            done += end - start
+            for i in range(end - 1, start, -1):  # the context after the last capitalised word is no name
+                if may_be_name(words[i]):
+                    break
+                tags[i] = "O"
+        return tags
 
     def mentions(self, text: str) -> list[Mention]:
         """Raw mentions (not yet normalised) in reading order; ALL-CAPS sentences are read case-restored."""

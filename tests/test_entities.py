@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -8,10 +9,13 @@ import pytest
 
 from newsearch.documents import DocumentError, Raw, iter_raw, parse_raw, with_entities
 from newsearch.entities import (
+    EntityExtractor,
     Mention,
     default_extractor,
     extract_credits,
     is_all_caps,
+    may_be_name,
+    name_windows,
     normal_name,
     normalise_mentions,
     tokenize,
@@ -204,3 +208,36 @@ def test_every_capital_dateline_is_a_place() -> None:
     for city in ("CHICAGO", "BOSTON", "FRANKFURT"):
         found = {(m.kind, m.name) for m in default_extractor().extract(f"{city} (Reuters) - Shares rose on Monday.")}
         assert ("LOC", city.title()) in found
+
+
+def test_name_windows_cover_capitalised_words_with_two_words_of_context() -> None:
+    sentence = "the bank said on Monday that it would buy back shares from Standard Chartered soon"
+    words = [t.text for t in tokenize(sentence)]
+    assert name_windows(words) == [(2, 7), (10, 15)]
+    assert name_windows([t.text for t in tokenize("prices rose again")]) == []
+    assert may_be_name("iPod") and may_be_name("G20") and may_be_name("3m") and not may_be_name("al-qaeda")
+
+
+def test_tagging_only_the_windows_finds_the_names_full_sentences_find() -> None:
+    """Tagging the stretches around capitalised words instead of whole sentences (for speed) changes
+    almost nothing: on 150 real 1987 wire stories, at most 1 name in 200 differs."""
+    extractor = default_extractor()
+    texts = []
+    with gzip.open(corpus("reuters21578.jsonl.gz"), "rt", encoding="utf-8") as f:
+        for line in f:
+            body = json.loads(line).get("body") or ""
+            if len(body) > 400:
+                texts.append(body)
+            if len(texts) == 150:
+                break
+    windowed = [{m.name for m in extractor.extract(t)} for t in texts]
+    whole = EntityExtractor.tag_tokens
+    try:
+        EntityExtractor.tag_tokens = lambda self, tokens: (  # type: ignore[method-assign]
+            list(self._tagger.tag(self.features.sequence([t.text for t in tokens]))) if tokens else [])
+        full = [{m.name for m in extractor.extract(t)} for t in texts]
+    finally:
+        EntityExtractor.tag_tokens = whole  # type: ignore[method-assign]
+    names = sum(len(a | b) for a, b in zip(windowed, full, strict=True))
+    differing = sum(len(a ^ b) for a, b in zip(windowed, full, strict=True))
+    assert names > 1000 and differing <= names / 200, (differing, names)
