@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,6 +27,10 @@ def sample(path: Path, limit: int | None, folder: Path, name: str) -> Path:
     out = folder / name
     with out.open("w", encoding="utf-8") as f:
         f.writelines(lines(path, limit))
+    # Dated a minute back, as a corpus file written before the build: a file changed within two
+    # seconds of a scan is read again by the next --update (it may have been written during the scan).
+    earlier = time.time() - 60
+    os.utime(out, (earlier, earlier))
     return out
 
 
