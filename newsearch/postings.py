@@ -5,6 +5,10 @@ Whoosh's matchers step through postings one Python call at a time (about 3 s for
 per block, so one ``cumsum``); it reads private whoosh3 names, so it is used only with the
 version it was written for and only after it agrees with Whoosh's public matcher on sample
 terms of the generation being opened.  Otherwise ``MatcherReader`` (public API) is used.
+
+Phrases need word positions: each posting's value is a small pickle of position deltas, and
+the block reader unpickles a whole block's in one call; they are cached as sorted keys
+(document, position) so that a phrase is a few binary searches.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import chain
 from pickle import loads
 from typing import Any, Protocol
@@ -101,9 +105,7 @@ def _decode(matcher: Any) -> Postings:
             matcher.next()
         return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
     id_blocks, weight_blocks = [], []
-    while True:
-        matcher._read_data()
-        deltas, weights, _ = matcher._data
+    for deltas, weights, _ in _blocks(matcher):
         id_blocks.append(np.cumsum(np.array(deltas, dtype=np.int64)))
         count = len(deltas)
         if weights is None:
@@ -112,10 +114,17 @@ def _decode(matcher: Any) -> Postings:
             weight_blocks.append(np.full(count, weights, np.float32))
         else:
             weight_blocks.append(np.asarray(weights, dtype=np.float32))
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
     return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+
+
+def _blocks(matcher: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """Each block's (id deltas, weights, values) as whoosh3 3.54.0 stores them."""
+    while True:
+        matcher._read_data()
+        yield matcher._data
+        if matcher._lastblock:
+            return
+        matcher._goto(matcher._nextoffset)
 
 
 def choose_reader(reader: IndexReader, fields: tuple[str, ...] = ("body", "title")) -> PostingReader:
@@ -139,14 +148,13 @@ def choose_reader(reader: IndexReader, fields: tuple[str, ...] = ("body", "title
 
 
 def _same_positions(reader: IndexReader, fast: Positions, slow: Positions) -> bool:
-    if reader.has_deletions():  # the matcher leaves deleted documents out; the block reader does not
-        live = np.array([not reader.is_deleted(int(d)) for d in fast[0]], dtype=bool)
-        fast = fast[0][live], fast[1][live]
+    fast = live_only(reader, fast)  # the matcher leaves deleted documents out; the block reader does not
     return np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
 
 
-def live_only(reader: IndexReader, found: Postings) -> Postings:
-    """The postings of documents not deleted (the block reader also returns deleted ones; searches mask them)."""
+def live_only(reader: IndexReader, found: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Postings or positions of documents not deleted (the block reader also returns deleted ones;
+    searches mask them)."""
     if not reader.has_deletions():
         return found
     keep = np.array([not reader.is_deleted(int(d)) for d in found[0]], dtype=bool)
@@ -169,35 +177,45 @@ def sample_terms(reader: IndexReader, fields: tuple[str, ...]) -> list[tuple[str
     return found
 
 
+class _Bounded:
+    """A least-recently-used cache bounded by the total size of its entries (shared by threads)."""
+
+    def __init__(self, limit: int) -> None:
+        self.items: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.held = 0
+        self.limit = limit
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str], make: Callable[[], Any], size: Callable[[Any], int]) -> Any:
+        with self._lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found
+        found = make()
+        with self._lock:
+            self.items[key] = found
+            self.held += size(found)
+            while self.held > self.limit and len(self.items) > 1:
+                _, old = self.items.popitem(last=False)
+                self.held -= size(old)
+        return found
+
+
 class PostingCache:
     """Decoded posting lists of one index generation, least recently used out."""
 
     def __init__(self, source: PostingReader, limit: int = CACHE_POSTINGS) -> None:
         self.source = source
-        self._lists: OrderedDict[tuple[str, str], Postings] = OrderedDict()
-        self._held = 0
-        self._limit = limit
-        self._lock = threading.Lock()
+        self._cache = _Bounded(limit)
 
     def get(self, reader: IndexReader, field: str, text: str) -> Postings:
-        key = (field, text)
-        with self._lock:
-            found = self._lists.get(key)
-            if found is not None:
-                self._lists.move_to_end(key)
-                return found
-        found = self.source.read(reader, field, text)
-        with self._lock:
-            self._lists[key] = found
-            self._held += len(found[0])
-            while self._held > self._limit and len(self._lists) > 1:
-                _, (ids, _) = self._lists.popitem(last=False)
-                self._held -= len(ids)
-        return found
+        return self._cache.get((field, text), lambda: self.source.read(reader, field, text),  # type: ignore[no-any-return]
+                               lambda found: len(found[0]))
 
     @property
     def full(self) -> bool:
-        return self._held >= self._limit * 0.9
+        return self._cache.held >= self._cache.limit * 0.9
 
 
 NO_POSITIONS: Positions = (np.zeros(0, np.int32), np.zeros(0, np.int32))
@@ -230,13 +248,8 @@ def read_block_positions(reader: IndexReader, field: str, text: str) -> Position
             ids, values = _step(matcher, offset)
             _flatten(ids, values, docs, places)
             continue
-        while True:
-            matcher._read_data()
-            deltas, _, values = matcher._data
+        for deltas, _, values in _blocks(matcher):
             _flatten(np.cumsum(np.array(deltas, dtype=np.int64)) + offset, values, docs, places)
-            if matcher._lastblock:
-                break
-            matcher._goto(matcher._nextoffset)
     return _joined(docs, places)
 
 
@@ -309,23 +322,7 @@ class PositionCache:
     def __init__(self, read: Callable[[IndexReader, str, str], Positions] = read_positions,
                  limit: int = CACHE_POSITIONS) -> None:
         self._read = read
-        self._items: OrderedDict[tuple[str, str], PositionKeys] = OrderedDict()
-        self._held = 0
-        self._limit = limit
-        self._lock = threading.Lock()
+        self._cache = _Bounded(limit)
 
     def get(self, reader: IndexReader, field: str, text: str) -> PositionKeys:
-        key = (field, text)
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        found = packed(self._read(reader, field, text))
-        with self._lock:
-            self._items[key] = found
-            self._held += len(found)
-            while self._held > self._limit and len(self._items) > 1:
-                _, old = self._items.popitem(last=False)
-                self._held -= len(old)
-        return found
+        return self._cache.get((field, text), lambda: packed(self._read(reader, field, text)), len)  # type: ignore[no-any-return]

@@ -190,14 +190,14 @@ def test_warm_up_decodes_the_frequent_terms_ahead_of_need(tmp_path: Path) -> Non
     reader = engine.snapshot().searcher.reader()
     cache = PostingCache(BlockReader())
     terms = warm(cache, reader)
-    warmed = set(cache._lists)
+    warmed = set(cache._cache.items)
     assert {("body", "market"), ("body", "traders"), ("title", "cobalt"), ("title", "report")} <= warmed
-    assert all(len(ids) >= 2000 for ids, _ in cache._lists.values())
+    assert all(len(ids) >= 2000 for ids, _ in cache._cache.items.values())
     positions = PositionCache(BlockReader().positions)
     warm_positions(positions, cache, reader, terms, budget=30_000)
-    market = positions._items[("body", "market")]
-    assert len(market) == int(cache._lists[("body", "market")][1].sum()) >= 2000
-    assert sum(len(keys) for keys in positions._items.values()) <= 30_000
+    market = positions._cache.items[("body", "market")]
+    assert len(market) == int(cache._cache.items[("body", "market")][1].sum()) >= 2000
+    assert sum(len(keys) for keys in positions._cache.items.values()) <= 30_000
     engine.close()
     served = SearchEngine(root)
     served.snapshot()
