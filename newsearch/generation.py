@@ -19,15 +19,15 @@ from whoosh.reading import IndexReader
 from . import research
 from .analysis import words
 from .columns import Aliases, Columns, Resolve, load_columns
+from .config import cache_entries
 from .groups import Groups, load_groups
-from .postings import CACHE_POSTINGS, PositionCache, PostingCache, choose_reader
+from .postings import PositionCache, PostingCache, choose_reader
 from .vocabulary import Vocabulary
 
 ResolutionOf = Callable[[Any], tuple[Resolve | None, Aliases | None]]  # generation folder -> how values show
 LOG = logging.getLogger(__name__)
-WARM_POSTINGS = CACHE_POSTINGS  # the warm-up fills the cache, so serving does not grow it
 WARM_MIN_FREQUENCY = 2_000  # shorter lists decode in under 2 ms when first asked for
-WARM_POSITIONS = 6_000_000  # 48 MB: the positions of the most frequent words, for phrases
+WARM_POSITIONS_SHARE = 0.75  # of the position cache: the most frequent words' positions, for phrases
 WARM_SAMPLE = 400
 WARM_FIELDS = ("title", "body")
 
@@ -67,7 +67,9 @@ class GenerationCache:
                 resolve, aliases = self._resolve(folder) if self._resolve else (None, None)
                 columns = load_columns(reader, resolve, aliases)
                 source = choose_reader(reader)
-                self._current = Generation(key, columns, PostingCache(source), PositionCache(source.positions),
+                postings, positions = cache_entries()
+                self._current = Generation(key, columns, PostingCache(source, postings),
+                                           PositionCache(source.positions, positions),
                                            Vocabulary(), load_groups(folder, columns.ids), resolve, aliases)
                 self.warmed = threading.Event()
                 if self._warm and open_reader is not None:
@@ -101,7 +103,7 @@ def _warm_up(generation: Generation, open_reader: Callable[[], IndexReader], don
         done.set()
 
 
-def warm(postings: PostingCache, reader: IndexReader, budget: int = WARM_POSTINGS) -> list[tuple[str, str]]:
+def warm(postings: PostingCache, reader: IndexReader, budget: int | None = None) -> list[tuple[str, str]]:
     """Decode the most frequent title and body terms ahead of need; the terms decoded, most frequent first.
 
     Candidates come from a sample of documents: walking the whole lexicon costs a file
@@ -119,6 +121,7 @@ def warm(postings: PostingCache, reader: IndexReader, budget: int = WARM_POSTING
     candidates = [word for word, count in seen.items() if count >= threshold]
     by_frequency = sorted(((reader.doc_frequency(field, word), field, word)
                            for field in WARM_FIELDS for word in candidates), reverse=True)
+    budget = postings.limit if budget is None else budget
     spent = 0
     warmed = []
     for frequency, field, word in by_frequency:
@@ -131,8 +134,9 @@ def warm(postings: PostingCache, reader: IndexReader, budget: int = WARM_POSTING
 
 
 def warm_positions(positions: PositionCache, postings: PostingCache, reader: IndexReader,
-                   terms: list[tuple[str, str]], budget: int = WARM_POSITIONS) -> None:
+                   terms: list[tuple[str, str]], budget: int | None = None) -> None:
     """Decode the positions of the most frequent words (phrases of common words need them), within a budget."""
+    budget = int(positions.limit * WARM_POSITIONS_SHARE) if budget is None else budget
     spent = 0
     for field, word in terms:
         count = int(postings.get(reader, field, word)[1].sum())  # a document's frequency is its positions

@@ -27,8 +27,8 @@ from whoosh.reading import IndexReader, TermNotFound
 
 log = logging.getLogger("newsearch")
 BLOCK_READER_VERSION = "3.54.0"  # the whoosh3 release whose block layout BlockReader reads
-CACHE_POSTINGS = 7_000_000  # about 56 MB per process; the warm-up fills most of it
-CACHE_POSITIONS = 8_000_000  # 8 bytes each: 64 MB per process
+CACHE_POSTINGS = 7_000_000  # 56 MB (the server sets its own from NEWSEARCH_CACHE_MB)
+CACHE_POSITIONS = 8_000_000  # 8 bytes each: 64 MB (the server's from NEWSEARCH_CACHE_MB)
 SELF_CHECK_TERMS = 12
 Postings = tuple[np.ndarray, np.ndarray]  # (int32 document numbers, float32 term frequencies)
 Positions = tuple[np.ndarray, np.ndarray]  # (int32 document number of each position, int32 positions)
@@ -214,8 +214,9 @@ class PostingCache:
                                lambda found: len(found[0]))
 
     @property
-    def full(self) -> bool:
-        return self._cache.held >= self._cache.limit * 0.9
+    def limit(self) -> int:
+        return self._cache.limit
+
 
 
 NO_POSITIONS: Positions = (np.zeros(0, np.int32), np.zeros(0, np.int32))
@@ -326,3 +327,7 @@ class PositionCache:
 
     def get(self, reader: IndexReader, field: str, text: str) -> PositionKeys:
         return self._cache.get((field, text), lambda: packed(self._read(reader, field, text)), len)  # type: ignore[no-any-return]
+
+    @property
+    def limit(self) -> int:
+        return self._cache.limit
