@@ -27,7 +27,6 @@ from .analysis import stem
 from .config import query_seconds
 from .dates import bucket_end, bucket_starts, day_from_number
 from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
-from .postings import key_docs, sorted_common
 from .results import FacetValue, SearchError, SearchRequest
 
 NO_DAY = np.iinfo(np.int32).min  # columns.NO_DAY (not imported: that module reads Whoosh)
@@ -530,11 +529,15 @@ def _phrases(snap: Any, table: TermTable, seeds: list[str], docs: np.ndarray, sc
 
 def _position_keys(snap: Any, reader: Any, word: str, inside: np.ndarray | None) -> np.ndarray:
     keys = snap.evaluator.positions.get(reader, BODY, word)
+    from .postings import key_docs  # the engine's reader: not loaded by the web layer's import of this module
+
     return keys if inside is None else keys[inside[key_docs(keys)]]
 
 
 def _adjacent_docs(first: np.ndarray, second: np.ndarray) -> int:
     """Documents where a position of ``first`` is followed directly by one of ``second``."""
+    from .postings import key_docs, sorted_common
+
     return int(np.unique(key_docs(sorted_common(first + 1, second))).size)
 
 
