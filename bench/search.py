@@ -229,6 +229,8 @@ def main() -> None:
         if these:
             print(f"  {kind:<20} ({len(these)}, mean {statistics.mean(n for _, n in these):,.0f} matched): "
                   f"{summary([t for t, _ in these])}")
+    slowest = sorted(zip(our_times, cases, strict=True), key=lambda x: -x[0])[:8]
+    print("  slowest: " + "; ".join(f"{c.q or c.filters} ({c.kind}) {t:.0f} ms" for t, c in slowest))
     ratio = None
     if not args.no_fts:
         with tempfile.TemporaryDirectory() as tmp:

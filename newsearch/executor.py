@@ -2,8 +2,9 @@
 
 A term's postings come decoded from ``postings`` (cached per generation); AND / OR / NOT are
 boolean masks and BM25 is computed as arrays.  An unquoted word matches every indexed form
-with its stem (``vocabulary``), scored as one term; a phrase is the AND of its words, checked
-by positions over those candidates only; a field query on an entity facet (``place:japan``)
+with its stem (``vocabulary``), scored as one term; a phrase is the AND of its words (and of
+its pairs of common words, indexed as one term each), checked by positions over those
+candidates only, and a phrase of two common words is its pair's postings; a field query on an entity facet (``place:japan``)
 matches the facet values, exactly as the facet counts them.
 """
 
@@ -16,6 +17,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 from . import querylang as ql
+from .analysis import gram
 from .columns import Columns
 from .facets import by_query_field
 from .postings import PositionCache, PostingCache, key_docs, sorted_common
@@ -24,6 +26,7 @@ from .vocabulary import Vocabulary
 
 K1, B = 1.2, 0.75
 TEXT_FIELDS = ("title", "body")
+GRAMS_FIELD = "grams"  # the body's pairs of adjacent common words, one term each
 
 
 class Evaluator:
@@ -39,6 +42,7 @@ class Evaluator:
         self.boosts = boosts
         self.n = columns.size
         self.deadline = deadline
+        self.grams = GRAMS_FIELD in reader.schema  # indexes built before grams check positions only
         live = max(columns.live_count, 1)
         self.avg = {"title": max(float(columns.title_length.sum()) / live, 1.0),
                     "body": max(float(columns.body_length.sum()) / live, 1.0)}
@@ -120,17 +124,25 @@ class Evaluator:
         score = np.zeros(self.n, np.float32)
         for field in fields:
             postings = [self.postings.get(self.reader, field, w) for w in node.words]
+            grams = self._grams(field, node.words)
             candidates = np.ones(self.n, bool)
-            for ids, _ in postings:
+            for ids, _ in postings + [self.postings.get(self.reader, GRAMS_FIELD, g) for g in grams]:
                 here = np.zeros(self.n, bool)
                 here[ids] = True
                 candidates &= here
-            found = self._in_order(field, node.words, candidates)
+            exact = len(node.words) == 2 and len(grams) == 1  # the gram's postings are the phrase's
+            found = candidates if exact else self._in_order(field, node.words, candidates)
             mask |= found
             for ids, tf in postings:
                 keep = found[ids]
                 score[ids[keep]] += self._bm25(field, ids, tf)[keep]
         return mask, score
+
+    def _grams(self, field: str, words: tuple[str, ...]) -> list[str]:
+        """The indexed grams of a body phrase's adjacent pairs of common words."""
+        if field != "body" or not self.grams:
+            return []
+        return [g for a, b in zip(words, words[1:], strict=False) if (g := gram(a, b)) is not None]
 
     def _in_order(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         """Documents where the words stand next to each other, in order (checked on positions).
@@ -147,6 +159,7 @@ class Evaluator:
             keys_of.append(self.positions.get(self.reader, field, word))
         order = sorted(range(len(words)), key=lambda i: len(keys_of[i]))
         starts = keys_of[order[0]] - order[0]  # keys of the phrase's first position
+        starts = starts[candidates[key_docs(starts)]]  # only in documents holding every word (and gram)
         for i in order[1:]:
             starts = sorted_common(starts + i, keys_of[i]) - i
             if not len(starts):

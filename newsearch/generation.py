@@ -17,9 +17,10 @@ from typing import Any
 from whoosh.reading import IndexReader
 
 from . import research
-from .analysis import words
+from .analysis import common_grams, words
 from .columns import Aliases, Columns, Resolve, load_columns
 from .config import cache_entries
+from .executor import GRAMS_FIELD
 from .groups import Groups, load_groups
 from .postings import PositionCache, PostingCache, choose_reader
 from .vocabulary import Vocabulary
@@ -104,7 +105,7 @@ def _warm_up(generation: Generation, open_reader: Callable[[], IndexReader], don
 
 
 def warm(postings: PostingCache, reader: IndexReader, budget: int | None = None) -> list[tuple[str, str]]:
-    """Decode the most frequent title and body terms ahead of need; the terms decoded, most frequent first.
+    """Decode the most frequent title and body terms (and grams) ahead of need; the terms decoded, most frequent first.
 
     Candidates come from a sample of documents: walking the whole lexicon costs a file
     look-up per term (seconds on a large index).
@@ -114,13 +115,17 @@ def warm(postings: PostingCache, reader: IndexReader, budget: int | None = None)
         return []
     sample = random.Random(0).sample(live, min(WARM_SAMPLE, len(live)))
     seen: Counter[str] = Counter()
+    grams: Counter[str] = Counter()
     for docnum in sample:
         meta = reader.stored_fields(docnum)["meta"]
         seen.update(set(words(meta["title"] + " " + meta["body"])))
+        grams.update(set(common_grams(words(meta["body"]))))
     threshold = WARM_MIN_FREQUENCY * len(sample) / len(live) / 2
-    candidates = [word for word, count in seen.items() if count >= threshold]
-    by_frequency = sorted(((reader.doc_frequency(field, word), field, word)
-                           for field in WARM_FIELDS for word in candidates), reverse=True)
+    candidates = [(field, word) for word, count in seen.items() if count >= threshold for field in WARM_FIELDS]
+    if GRAMS_FIELD in reader.schema:
+        candidates += [(GRAMS_FIELD, g) for g, count in grams.items() if count >= threshold]
+    by_frequency = sorted(((reader.doc_frequency(field, word), field, word) for field, word in candidates),
+                          reverse=True)
     budget = postings.limit if budget is None else budget
     spent = 0
     warmed = []
@@ -139,6 +144,8 @@ def warm_positions(positions: PositionCache, postings: PostingCache, reader: Ind
     budget = int(positions.limit * WARM_POSITIONS_SHARE) if budget is None else budget
     spent = 0
     for field, word in terms:
+        if field not in WARM_FIELDS:  # grams have counts, no positions
+            continue
         count = int(postings.get(reader, field, word)[1].sum())  # a document's frequency is its positions
         if spent + count > budget:
             continue

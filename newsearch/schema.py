@@ -1,6 +1,7 @@
 """The Whoosh schema, and turning a Document into the fields it stores and indexes.
 
-Only title and body are indexed as words (with positions, for phrases).  Everything facets
+Only title and body are indexed as words (with positions, for phrases), and the body's pairs
+of adjacent common words as one term each (``grams``, counts only: phrases of common words).  Everything facets
 need goes into one per-document row in a stored column (``facets``): the search layer reads
 that column once per index generation into numpy arrays, so facet counts, filters and
 entity-field queries never loop in Python over matching documents.
@@ -14,7 +15,7 @@ from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
-from .analysis import WORD_PATTERN, words
+from .analysis import WORD_PATTERN, common_grams, words
 from .dates import day_number
 from .documents import Document
 from .facets import FACETS
@@ -38,6 +39,7 @@ def build_schema() -> Schema:
         idhash=ID,  # "id\x1fcontent hash": lets --update compare without reading stored fields
         title=TEXT(analyzer=text, phrase=True, field_boost=2.0),
         body=TEXT(analyzer=text, phrase=True),
+        grams=TEXT(analyzer=text, phrase=False),  # body's pairs of common words, for phrases
         facets=COLUMN(VarBytesColumn()),
         meta=STORED,
     )
@@ -51,6 +53,7 @@ def fields_of(doc: Document) -> dict[str, Any]:
         "idhash": id_hash(doc.id, doc.content_hash),
         "title": title,
         "body": body,
+        "grams": common_grams(body),
         "facets": facet_row(doc, len(title), len(body)),
         "meta": meta_of(doc),
     }

@@ -12,7 +12,7 @@ import whoosh
 
 from newsearch import postings as postings_module
 from newsearch import querylang as ql
-from newsearch.analysis import stem, words
+from newsearch.analysis import COMMON, common_grams, gram, stem, words
 from newsearch.indexer import rebuild, update
 from newsearch.postings import (
     BlockReader,
@@ -64,7 +64,7 @@ def syn(synthetic: Path) -> Snapshot:
 def test_block_reader_equals_the_public_matcher_on_every_term(syn: Snapshot) -> None:
     reader = syn.searcher.reader()
     checked = 0
-    for field in ("title", "body"):
+    for field in ("title", "body", "grams"):
         for term in reader.lexicon(field):
             text = term.decode("utf-8")
             fast = live_only(reader, BlockReader().read(reader, field, text))
@@ -169,6 +169,28 @@ def test_matches_equal_a_plain_evaluation_of_the_query(syn: Snapshot, q: str) ->
             theirs.add(docnum)
     assert ours == theirs
     assert ours or q in ("zzzz", '"the price of oil"')
+
+
+def test_grams_are_the_pairs_of_common_words() -> None:
+    assert {"the", "of", "said", "to", "in"} <= COMMON and "cocoa" not in COMMON
+    assert common_grams(words("Cocoa of the growers said the harvest went to the zinc")) == [
+        "of the", "said the", "to the"]
+    assert gram("of", "the") == "of the" and gram("cocoa", "the") is None
+
+
+def test_a_phrase_of_two_common_words_is_its_gram_s_postings(syn: Snapshot) -> None:
+    """Its matches equal the position check's, and no positions are read for it."""
+    reader = syn.searcher.reader()
+    pairs = [("said", "the"), ("of", "the"), ("the", "of"), ("the", "the")]
+    for a, b in pairs:
+        assert gram(a, b) is not None
+        by_gram = set(syn.evaluator.postings.get(reader, "grams", gram(a, b))[0].tolist())
+        by_positions = set(np.flatnonzero(syn.evaluator._in_order("body", (a, b), np.ones(reader.doc_count_all(), bool))))
+        assert by_gram == by_positions and by_gram
+    held = set(syn.evaluator.positions._cache.items)
+    found = syn.evaluator.run(ql.parse('body:"of the" OR body:"said the"', strict=True).tree)[0]
+    assert found.sum() > 10
+    assert set(syn.evaluator.positions._cache.items) == held  # nothing new decoded
 
 
 def test_phrases_are_scored_by_their_words(syn: Snapshot) -> None:
