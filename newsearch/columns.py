@@ -24,6 +24,53 @@ Aliases = Callable[[str, str], list[str]]  # (facet name, value) -> other names 
 
 
 SPARSE_SELECTION = 16  # fewer selected documents than pairs / 16: find their pairs by binary search
+DENSE_SHARE = 256  # a value carried by 1/256 of the documents or more is counted on a bitmap
+
+
+@dataclass(frozen=True)
+class Bitmaps:
+    """A facet's most frequent values as one bitmap row each (documents packed 64 to a word), and the
+    (document, value) pairs of all the other values: a large selection counts the former with a
+    popcount per row and only the latter pair by pair."""
+
+    ids: np.ndarray  # value ids with a row
+    rows: np.ndarray  # uint64, one row per value in ids
+    docs: np.ndarray  # intp: the pairs of the other values
+    value_ids: np.ndarray  # intp, parallel to docs
+
+    @classmethod
+    def of(cls, docs: np.ndarray, value_ids: np.ndarray, values: int, size: int) -> Bitmaps:
+        frequency = np.bincount(value_ids, minlength=values)
+        dense = np.flatnonzero(frequency >= max(size // DENSE_SHARE, 64))
+        is_dense = np.zeros(values, bool)
+        is_dense[dense] = True
+        rows = np.zeros((len(dense), _words(size)), np.uint64)
+        by_value = docs[np.argsort(value_ids, kind="stable")]
+        starts = np.concatenate([[0], np.cumsum(frequency)])
+        for row, vid in enumerate(dense.tolist()):
+            carried = np.zeros(size, bool)
+            carried[by_value[starts[vid]:starts[vid + 1]]] = True
+            rows[row] = packed_bits(carried)
+        light = ~is_dense[value_ids]
+        return cls(dense, rows, docs[light].astype(np.intp), value_ids[light].astype(np.intp))
+
+    def counts(self, selected_docs: np.ndarray, values: int) -> np.ndarray:
+        out = np.bincount(self.value_ids[selected_docs[self.docs]], minlength=values)
+        if len(self.ids):
+            out[self.ids] = np.bitwise_count(self.rows & packed_bits(selected_docs)).sum(axis=1)
+        return out
+
+
+def _words(size: int) -> int:
+    return -(-size // 64)
+
+
+def packed_bits(mask: np.ndarray) -> np.ndarray:
+    """A boolean mask as uint64 words (64 documents each, the last word padded with zeros)."""
+    bits = np.packbits(mask, bitorder="little")
+    padded = np.zeros(_words(len(mask)) * 8, np.uint8)
+    padded[:len(bits)] = bits
+    return padded.view(np.uint64)
 
 
 @dataclass(frozen=True)
@@ -37,6 +84,12 @@ class FacetColumn:
     words: dict[str, frozenset[int]] = field(default_factory=dict)  # analysed word -> ids of values with it
     spelled: dict[int, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # id -> word lists (aliases too)
     sorted_words: list[str] = field(default_factory=list)
+    size: int = 0  # documents in the generation (0: no bitmaps, every count pair by pair)
+    bitmaps: Bitmaps | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.size:
+            object.__setattr__(self, "bitmaps", Bitmaps.of(self.docs, self.value_ids, len(self.values), self.size))
 
     def ids_of(self, names: list[str]) -> np.ndarray:
         """Value ids of the given names (unknown names are skipped)."""
@@ -54,7 +107,10 @@ class FacetColumn:
 
     def counts(self, selected_docs: np.ndarray) -> np.ndarray:
         """How many of the selected documents carry each value."""
-        return np.bincount(self.value_ids[self._pairs_of(selected_docs)], minlength=len(self.values))
+        chosen = np.flatnonzero(selected_docs)
+        if self.bitmaps is not None and len(chosen) * SPARSE_SELECTION >= len(self.docs):
+            return self.bitmaps.counts(selected_docs, len(self.values))
+        return np.bincount(self.value_ids[self._pairs_of(selected_docs, chosen)], minlength=len(self.values))
 
     def distinct_counts(self, selected_docs: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
         """How many distinct keys (copy groups, stories) among the selected documents carry each value."""
@@ -62,15 +118,16 @@ class FacetColumn:
         pairs = self.value_ids[chosen].astype(np.int64) * keys + key[self.docs[chosen]]
         return np.bincount(np.unique(pairs) // keys, minlength=len(self.values))
 
-    def _pairs_of(self, selected_docs: np.ndarray) -> np.ndarray:
+    def _pairs_of(self, selected_docs: np.ndarray, chosen: np.ndarray | None = None) -> np.ndarray:
         """Indexes of the (document, value) pairs of the selected documents.
 
         Pairs are stored in document order, so a small selection finds its pairs by binary
         search instead of testing every pair of the column.
         """
-        chosen = np.flatnonzero(selected_docs)
+        chosen = np.flatnonzero(selected_docs) if chosen is None else chosen
         if len(chosen) * SPARSE_SELECTION >= len(self.docs):
             return np.flatnonzero(selected_docs[self.docs])
+        chosen = chosen.astype(self.docs.dtype)  # else searchsorted converts the whole column on every call
         first = np.searchsorted(self.docs, chosen, "left")
         lengths = np.searchsorted(self.docs, chosen, "right") - first
         before = np.cumsum(lengths) - lengths
@@ -181,8 +238,8 @@ def load_columns(reader: IndexReader, resolve: Resolve | None = None, aliases: A
                 cells = resolved(cells, resolve)
             for name, values in cells.items():
                 _add(pairs[name], docnum, values)
-    facets = {spec.name: _facet(*pairs[spec.name], aliases=(lambda v, n=spec.name: aliases(n, v)) if aliases else None)
-              for spec in FACETS}
+    facets = {spec.name: _facet(*pairs[spec.name], aliases=(lambda v, n=spec.name: aliases(n, v)) if aliases else None,
+                                size=size) for spec in FACETS}
     return Columns(size, live, day, stamp, lengths[0], lengths[1], _ranks(ids), facets, ids)
 
 
@@ -216,7 +273,7 @@ def _add(pairs: tuple[dict[str, int], list[int], list[int]], docnum: int, values
 
 
 def _facet(ids: dict[str, int], docs: list[int], value_ids: list[int],
-           aliases: Callable[[str], list[str]] | None = None) -> FacetColumn:
+           aliases: Callable[[str], list[str]] | None = None, size: int = 0) -> FacetColumn:
     """A facet column with its values sorted (for look-up by bisection) and ids renumbered to match."""
     values = sorted(ids)
     renumber = np.zeros(len(ids), dtype=np.int32)
@@ -237,4 +294,4 @@ def _facet(ids: dict[str, int], docs: list[int], value_ids: list[int],
     keyed.sort()
     pair_ids = renumber[np.array(value_ids, dtype=np.int32)] if value_ids else np.zeros(0, np.int32)
     return FacetColumn(values, np.array(docs, dtype=np.int32), pair_ids, keyed,
-                       {w: frozenset(v) for w, v in by_word.items()}, spelled, sorted(by_word))
+                       {w: frozenset(v) for w, v in by_word.items()}, spelled, sorted(by_word), size)

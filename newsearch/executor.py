@@ -106,9 +106,11 @@ class Evaluator:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         if len(lists) == 1:
             return lists[0]
-        ids, inverse = np.unique(np.concatenate([x[0] for x in lists]), return_inverse=True)
-        tf = np.bincount(inverse, weights=np.concatenate([x[1] for x in lists])).astype(np.float32)
-        return ids.astype(np.int32), tf
+        tf = np.zeros(self.n, np.float32)  # a document is in each form's list at most once: no sort needed
+        for ids, weights in lists:
+            tf[ids] += weights
+        merged = np.flatnonzero(tf).astype(np.int32)
+        return merged, tf[merged]
 
     def _bm25(self, field: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
         if not len(ids):

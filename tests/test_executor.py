@@ -238,7 +238,8 @@ def test_seeds_still_search(tmp_path: Path) -> None:
 
 
 def test_facet_counts_of_small_and_large_selections_equal_a_plain_count(syn: Snapshot) -> None:
-    """Small selections find their (document, value) pairs by binary search; large ones test every pair."""
+    """Small selections find their (document, value) pairs by binary search; large ones count frequent
+    values on bitmaps and test every pair of the others."""
     rng = np.random.default_rng(3)
     n = syn.columns.size
     for name, column in syn.columns.facets.items():
@@ -248,3 +249,5 @@ def test_facet_counts_of_small_and_large_selections_equal_a_plain_count(syn: Sna
             for doc, value in zip(column.docs.tolist(), column.value_ids.tolist(), strict=True):
                 plain[value] += bool(selected[doc])
             assert column.counts(selected).tolist() == plain.tolist(), (name, share)
+    bitmaps = [c.bitmaps for c in syn.columns.facets.values() if c.bitmaps is not None]
+    assert any(len(b.ids) for b in bitmaps) and any(len(b.docs) for b in bitmaps)  # both ways are counted
