@@ -2,10 +2,10 @@
 
 A term's postings come decoded from ``postings`` (cached per generation); AND / OR / NOT are
 boolean masks and BM25 is computed as arrays.  An unquoted word matches every indexed form
-with its stem (``vocabulary``), scored as one term; a phrase is the AND of its words (and of
-its pairs of common words, indexed as one term each), checked by positions over those
-candidates only, and a phrase of two common words is its pair's postings; a field query on an entity facet (``place:japan``)
-matches the facet values, exactly as the facet counts them.
+with its stem (``vocabulary``), scored as one term; a phrase is the AND of its words (and
+of its pairs of common words, indexed as one term each), checked by positions over those
+candidates only, and a phrase of two common words is its pair's postings; a field query on
+an entity facet (``place:japan``) matches the facet values, exactly as the facet counts them.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from .columns import Columns
 from .facets import by_query_field
 from .postings import PositionCache, PostingCache, key_docs, sorted_common
 from .results import TooExpensive
+from .schema import GRAMS_FIELD
 from .vocabulary import Vocabulary
 
 K1, B = 1.2, 0.75
 TEXT_FIELDS = ("title", "body")
-GRAMS_FIELD = "grams"  # the body's pairs of adjacent common words, one term each
 
 
 class Evaluator:

@@ -20,9 +20,9 @@ from . import research
 from .analysis import common_grams, words
 from .columns import Aliases, Columns, Resolve, load_columns
 from .config import cache_entries
-from .executor import GRAMS_FIELD
 from .groups import Groups, load_groups
 from .postings import PositionCache, PostingCache, choose_reader
+from .schema import GRAMS_FIELD
 from .vocabulary import Vocabulary
 
 ResolutionOf = Callable[[Any], tuple[Resolve | None, Aliases | None]]  # generation folder -> how values show

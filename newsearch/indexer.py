@@ -46,7 +46,7 @@ from .documents import (
 )
 from .entities import EntityExtractor, default_extractor
 from .resolve import ENTITY_STATS, ENTITY_TABLE, EntityStats, build_table
-from .schema import build_schema, fields_of
+from .schema import GRAMS_FIELD, build_schema, fields_of
 from .store import (
     REJECTS,
     FileEntry,
@@ -377,10 +377,11 @@ class _Probes:
 
 def _write(writer: IndexWriter, doc: Prepared, stats: BuildStats, update: bool) -> None:
     t0 = time.perf_counter()
-    if update:
-        writer.update_document(**doc.fields)
+    fields = doc.fields if GRAMS_FIELD in writer.schema else {k: v for k, v in doc.fields.items() if k != GRAMS_FIELD}
+    if update:  # (an index built before grams is updated without them: its phrases use positions)
+        writer.update_document(**fields)
     else:
-        writer.add_document(**doc.fields)
+        writer.add_document(**fields)
     stats.write_seconds += time.perf_counter() - t0
     if not doc.dated:
         stats.undated += 1

@@ -23,6 +23,7 @@ from .facets import FACETS
 ROW_FIELD = "facets"
 FIELD_SEP, VALUE_SEP = "\x1e", "\x1f"  # never inside a name (normalised away)
 ROW_FIXED = ("day", "timestamp", "title_length", "body_length", "id")  # then one slot per facet
+GRAMS_FIELD = "grams"  # the body's pairs of adjacent common words, one term each
 FORMAT = 2  # of the row and fields; an index of another format must be rebuilt
 
 
@@ -39,7 +40,7 @@ def build_schema() -> Schema:
         idhash=ID,  # "id\x1fcontent hash": lets --update compare without reading stored fields
         title=TEXT(analyzer=text, phrase=True, field_boost=2.0),
         body=TEXT(analyzer=text, phrase=True),
-        grams=TEXT(analyzer=text, phrase=False),  # body's pairs of common words, for phrases
+        **{GRAMS_FIELD: TEXT(analyzer=text, phrase=False)},  # the body's pairs of common words, for phrases
         facets=COLUMN(VarBytesColumn()),
         meta=STORED,
     )
@@ -53,7 +54,7 @@ def fields_of(doc: Document) -> dict[str, Any]:
         "idhash": id_hash(doc.id, doc.content_hash),
         "title": title,
         "body": body,
-        "grams": common_grams(body),
+        GRAMS_FIELD: common_grams(body),
         "facets": facet_row(doc, len(title), len(body)),
         "meta": meta_of(doc),
     }

@@ -185,12 +185,43 @@ def test_a_phrase_of_two_common_words_is_its_gram_s_postings(syn: Snapshot) -> N
     for a, b in pairs:
         assert gram(a, b) is not None
         by_gram = set(syn.evaluator.postings.get(reader, "grams", gram(a, b))[0].tolist())
-        by_positions = set(np.flatnonzero(syn.evaluator._in_order("body", (a, b), np.ones(reader.doc_count_all(), bool))))
+        everything = np.ones(reader.doc_count_all(), bool)
+        by_positions = set(np.flatnonzero(syn.evaluator._in_order("body", (a, b), everything)))
         assert by_gram == by_positions and by_gram
     held = set(syn.evaluator.positions._cache.items)
     found = syn.evaluator.run(ql.parse('body:"of the" OR body:"said the"', strict=True).tree)[0]
     assert found.sum() > 10
     assert set(syn.evaluator.positions._cache.items) == held  # nothing new decoded
+
+
+def test_an_index_built_before_grams_is_updated_and_searched_by_positions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsearch import indexer
+    from newsearch.schema import GRAMS_FIELD, build_schema
+
+    def without_grams():  # type: ignore[no-untyped-def]
+        schema = build_schema()
+        schema.remove(GRAMS_FIELD)
+        return schema
+
+    corpus = synthetic_corpus(tmp_path / "in", 80)
+    with monkeypatch.context() as m:
+        m.setattr(indexer, "build_schema", without_grams)
+        rebuild([corpus], tmp_path / "ix", workers=1)
+    synthetic_corpus(tmp_path / "more", 20, seed=9, name="m")
+    update([corpus, tmp_path / "more"], tmp_path / "ix", workers=1)
+    engine = SearchEngine(tmp_path / "ix", warm=False)
+    try:
+        snap = engine.snapshot()
+        assert GRAMS_FIELD not in snap.searcher.reader().schema and snap.columns.live_count == 100
+        parsed = ql.parse('"of the" OR "said the"', strict=True)
+        ours = set(np.flatnonzero(snap.evaluator.run(parsed.tree)[0]).tolist())
+        reader = snap.searcher.reader()
+        theirs = {d for d in reader.all_doc_ids() if oracle(parsed.tree, words(reader.stored_fields(d)["meta"]["title"]),
+                                                            words(reader.stored_fields(d)["meta"]["body"]))}
+        assert ours == theirs and ours
+    finally:
+        engine.close()
 
 
 def test_phrases_are_scored_by_their_words(syn: Snapshot) -> None:
