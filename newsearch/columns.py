@@ -107,10 +107,9 @@ class FacetColumn:
 
     def counts(self, selected_docs: np.ndarray) -> np.ndarray:
         """How many of the selected documents carry each value."""
-        chosen = np.flatnonzero(selected_docs)
-        if self.bitmaps is not None and len(chosen) * SPARSE_SELECTION >= len(self.docs):
+        if self.bitmaps is not None and np.count_nonzero(selected_docs) * SPARSE_SELECTION >= len(self.docs):
             return self.bitmaps.counts(selected_docs, len(self.values))
-        return np.bincount(self.value_ids[self._pairs_of(selected_docs, chosen)], minlength=len(self.values))
+        return np.bincount(self.value_ids[self._pairs_of(selected_docs)], minlength=len(self.values))
 
     def distinct_counts(self, selected_docs: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
         """How many distinct keys (copy groups, stories) among the selected documents carry each value."""
@@ -118,13 +117,13 @@ class FacetColumn:
         pairs = self.value_ids[chosen].astype(np.int64) * keys + key[self.docs[chosen]]
         return np.bincount(np.unique(pairs) // keys, minlength=len(self.values))
 
-    def _pairs_of(self, selected_docs: np.ndarray, chosen: np.ndarray | None = None) -> np.ndarray:
+    def _pairs_of(self, selected_docs: np.ndarray) -> np.ndarray:
         """Indexes of the (document, value) pairs of the selected documents.
 
         Pairs are stored in document order, so a small selection finds its pairs by binary
         search instead of testing every pair of the column.
         """
-        chosen = np.flatnonzero(selected_docs) if chosen is None else chosen
+        chosen = np.flatnonzero(selected_docs)
         if len(chosen) * SPARSE_SELECTION >= len(self.docs):
             return np.flatnonzero(selected_docs[self.docs])
         chosen = chosen.astype(self.docs.dtype)  # else searchsorted converts the whole column on every call

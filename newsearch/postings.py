@@ -1,10 +1,11 @@
 """Posting lists as numpy arrays: the fast whoosh3 block reader behind a version gate and a self-check.
 
 Whoosh's matchers step through postings one Python call at a time (about 3 s for a term in
-60% of 106,000 articles).  ``BlockReader`` decodes a whole block at once (ids are delta-encoded
-per block, so one ``cumsum``); it reads private whoosh3 names, so it is used only with the
-version it was written for and only after it agrees with Whoosh's public matcher on sample
-terms of the generation being opened.  Otherwise ``MatcherReader`` (public API) is used.
+60% of 106,000 articles).  ``BlockReader`` decodes a whole block at once (ids are
+delta-encoded per block, so one ``cumsum``), without unpickling the block's positions; it
+reads private whoosh3 names, so it is used only with the version it was written for and only
+after it agrees with Whoosh's public matcher on sample terms of the generation being opened.
+Otherwise ``MatcherReader`` (public API) is used.
 
 Phrases need word positions: each posting's value is a small pickle of position deltas, and
 the block reader unpickles a whole block's in one call; they are cached as sorted keys
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from itertools import chain
@@ -105,7 +107,7 @@ def _decode(matcher: Any) -> Postings:
             matcher.next()
         return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
     id_blocks, weight_blocks = [], []
-    for deltas, weights, _ in _blocks(matcher):
+    for deltas, weights in _id_blocks(matcher):
         id_blocks.append(np.cumsum(np.array(deltas, dtype=np.int64)))
         count = len(deltas)
         if weights is None:
@@ -115,6 +117,46 @@ def _decode(matcher: Any) -> Postings:
         else:
             weight_blocks.append(np.asarray(weights, dtype=np.float32))
     return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+
+
+def _id_blocks(matcher: Any) -> Iterator[tuple[Any, Any]]:
+    """Each block's (id deltas, weights), without unpickling its values when the layout allows.
+
+    A block is the pickle of (ids, weights, values). With positions, the values are most of the
+    unpickling cost (about 15 times the rest), and ids and weights need none of them: the weights
+    tuple is fixed-width (MARK, one BINFLOAT of 9 bytes per posting, TUPLE), so the pickle can be
+    cut after it and closed as a pair. Any other layout is unpickled whole.
+    """
+    while True:
+        yield _ids_and_weights(matcher)
+        if matcher._lastblock:
+            return
+        matcher._goto(matcher._nextoffset)
+
+
+def _ids_and_weights(matcher: Any) -> tuple[Any, Any]:
+    raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    if matcher._compression:
+        raw = zlib.decompress(raw)
+    count = matcher._blocklength
+    start = raw.find(_WEIGHTS_START, 3)
+    while start >= 0:
+        end = start + 1 + BINFLOAT_SIZE * count
+        if raw[end:end + 1] == _TUPLE and raw[start + 1:end:BINFLOAT_SIZE] == _BINFLOAT * count:
+            try:
+                ids, weights = loads(raw[:end + 1] + _TUPLE2_STOP)
+            except Exception:  # noqa: BLE001 -- not the layout after all: read the block whole
+                break
+            if len(ids) == count and len(weights) == count:
+                return ids, weights
+            break
+        start = raw.find(_WEIGHTS_START, start + 1)
+    data = loads(raw)
+    return data[0], data[1]
+
+
+_WEIGHTS_START, _BINFLOAT, _TUPLE, _TUPLE2_STOP = b"(G", b"G", b"t", b"\x86."  # pickle opcodes
+BINFLOAT_SIZE = 9
 
 
 def _blocks(matcher: Any) -> Iterator[tuple[Any, Any, Any]]:

@@ -3,6 +3,7 @@ positions, and a plain Python evaluation of the query tree over each document's 
 
 from __future__ import annotations
 
+import pickle
 import random
 from pathlib import Path
 
@@ -73,6 +74,23 @@ def test_block_reader_equals_the_public_matcher_on_every_term(syn: Snapshot) -> 
             checked += 1
     assert checked >= 40 and reader.has_deletions()
     assert isinstance(choose_reader(reader), BlockReader)
+
+
+def test_ids_and_weights_are_read_without_unpickling_positions(syn: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most blocks are cut after their weights (others, like short last blocks, are read whole)."""
+    cut, whole = [], []
+
+    def counting(raw: bytes) -> object:
+        (cut if raw.endswith(b"\x86.") else whole).append(len(raw))
+        return pickle.loads(raw)
+
+    monkeypatch.setattr(postings_module, "loads", counting)
+    reader = syn.searcher.reader()
+    for text in ("the", "of", "oil", "said"):
+        fast = live_only(reader, BlockReader().read(reader, "body", text))
+        slow = MatcherReader().read(reader, "body", text)
+        assert fast[0].tolist() == slow[0].tolist() and np.allclose(fast[1], slow[1])
+    assert len(cut) > 3 * len(whole)
 
 
 def test_another_whoosh_version_or_a_failed_self_check_falls_back_to_the_matcher(
