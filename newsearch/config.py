@@ -31,7 +31,7 @@ SETTINGS = (
             "`sphinx://host:port` (the SphinxQL front of a Manticore or Sphinx cluster)."),
     Setting("NEWSEARCH_QUERY_SECONDS", "2", "Time budget of one search; past it the request answers 503 "
             "\"query too expensive\"."),
-    Setting("NEWSEARCH_CACHE_MB", "320", "Memory per server process for decoded posting lists (a quarter) and word "
+    Setting("NEWSEARCH_CACHE_MB", "512", "Memory per server process for decoded posting lists (half) and word "
             "positions (the rest, for phrases); the warm-up fills most of it with the most frequent words."),
     Setting("NEWSEARCH_PORT", "8000", "Port the server listens on, on 127.0.0.1 only: nginx in front of gunicorn "
             "(`tools/run.sh` checks that it is free first), or gunicorn itself when started alone."),
@@ -94,7 +94,7 @@ def query_seconds() -> float:
 def cache_entries() -> tuple[int, int]:
     """How many postings and how many word positions (8 bytes each) a process keeps decoded."""
     entries = int_setting("NEWSEARCH_CACHE_MB", 16, 1_000_000) * 2**20 // 8
-    return entries // 4, entries - entries // 4
+    return entries // 2, entries - entries // 2
 
 
 def port() -> int:
