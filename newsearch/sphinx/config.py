@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..analysis import COMMON
 from ..facets import FACETS
 from .layout import Layout, Node
 
@@ -28,6 +29,9 @@ ARTICLE_FIELDS = ("title", "body")
 # "libstemmer_en" in Manticore (render the configs with morphology="libstemmer_en" there).
 MORPHOLOGY = "libstemmer_english"
 TEXT_SETTINGS = "ns_text"
+# Pairs of frequent words indexed as one keyword, as the Whoosh index does (Sphinx's own bigram index):
+# a phrase of common words is then one posting list. Only words Sphinx tokenises whole.
+BIGRAM_WORDS = ", ".join(sorted(w for w in COMMON if w.isascii() and w.isalnum()))
 AGENT_TIMEOUT_MS = 500
 QUERY_TIMEOUT_MS = 5000
 
@@ -96,6 +100,8 @@ def _article_table(name: str, folder: Path, morphology: str = MORPHOLOGY) -> str
 {facets}
     dict = keywords
     morphology = {morphology}
+    bigram_index = both_freq
+    bigram_freq_words = {BIGRAM_WORDS}
     index_exact_words = 1
     min_prefix_len = 2
     charset_table = {CHARSET}
