@@ -29,19 +29,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import load, summary  # noqa: E402
 from bench.search import DEFAULT_INDEX, Case, make_mix  # noqa: E402
+from newsearch.facets import BY_NAME  # noqa: E402
 from newsearch.search import SearchEngine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def params(case: Case, rng: random.Random) -> str:
-    args: list[tuple[str, str]] = [("q", case.q()), ("page", str(rng.randint(1, 5))),
+    args: list[tuple[str, str]] = [("q", case.q), ("page", str(rng.randint(1, 5))),
                                    ("sort", rng.choice(["relevance", "newest", "oldest"]))]
     if case.date_from:
         args += [("from", case.date_from.isoformat()), ("to", case.date_to.isoformat())]  # type: ignore[union-attr]
-    names = {"people": "person", "organizations": "organization", "places": "place"}
     for name, values in case.filters.items():
-        args += [(names[name], v) for v in values]
+        args += [(BY_NAME[name].param, v) for v in values]
     return "/api/search?" + urlencode(args)
 
 
