@@ -67,4 +67,4 @@ def common_grams(indexed: list[str]) -> list[str]:
     A phrase of two common words is then one posting list, not a check over two lists of
     positions with millions of entries; a longer phrase uses its grams to narrow the candidates.
     """
-    return [f"{a}{GRAM_SEP}{b}" for a, b in zip(indexed, indexed[1:], strict=False) if a in COMMON and b in COMMON]
+    return [g for a, b in zip(indexed, indexed[1:], strict=False) if (g := gram(a, b)) is not None]

@@ -17,7 +17,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 from . import querylang as ql
-from .analysis import gram
+from .analysis import common_grams
 from .columns import Columns
 from .facets import by_query_field
 from .postings import PositionCache, PostingCache, key_docs, sorted_common
@@ -144,7 +144,7 @@ class Evaluator:
         """The indexed grams of a body phrase's adjacent pairs of common words."""
         if field != "body" or not self.grams:
             return []
-        return [g for a, b in zip(words, words[1:], strict=False) if (g := gram(a, b)) is not None]
+        return common_grams(list(words))
 
     def _in_order(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         """Documents where the words stand next to each other, in order (checked on positions).

@@ -118,8 +118,9 @@ def warm(postings: PostingCache, reader: IndexReader, budget: int | None = None)
     grams: Counter[str] = Counter()
     for docnum in sample:
         meta = reader.stored_fields(docnum)["meta"]
-        seen.update(set(words(meta["title"] + " " + meta["body"])))
-        grams.update(set(common_grams(words(meta["body"]))))
+        body = words(meta["body"])
+        seen.update(set(words(meta["title"])).union(body))
+        grams.update(set(common_grams(body)))
     threshold = WARM_MIN_FREQUENCY * len(sample) / len(live) / 2
     candidates = [(field, word) for word, count in seen.items() if count >= threshold for field in WARM_FIELDS]
     if GRAMS_FIELD in reader.schema:
@@ -146,9 +147,8 @@ def warm_positions(positions: PositionCache, postings: PostingCache, reader: Ind
     titles' first (short lists, and every phrase checks the title too), then bodies'."""
     budget = int(positions.limit * WARM_POSITIONS_SHARE) if budget is None else budget
     spent = 0
-    for field, word in sorted(terms, key=lambda t: WARM_FIELDS.index(t[0]) if t[0] in WARM_FIELDS else 9):
-        if field not in WARM_FIELDS:  # grams have counts, no positions
-            continue
+    with_positions = [t for t in terms if t[0] in WARM_FIELDS]  # grams have counts, no positions
+    for field, word in sorted(with_positions, key=lambda t: WARM_FIELDS.index(t[0])):
         count = int(postings.get(reader, field, word)[1].sum())  # a document's frequency is its positions
         if spent + count > budget:
             continue

@@ -27,6 +27,8 @@ import numpy as np
 import whoosh
 from whoosh.reading import IndexReader, TermNotFound
 
+from .schema import GRAMS_FIELD
+
 log = logging.getLogger("newsearch")
 BLOCK_READER_VERSION = "3.54.0"  # the whoosh3 release whose block layout BlockReader reads
 CACHE_POSTINGS = 7_000_000  # 56 MB (the server sets its own from NEWSEARCH_CACHE_MB)
@@ -107,7 +109,7 @@ def _decode(matcher: Any) -> Postings:
             matcher.next()
         return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
     id_blocks, weight_blocks = [], []
-    for deltas, weights in _id_blocks(matcher):
+    for deltas, weights in _each_block(matcher, _ids_and_weights):
         id_blocks.append(np.cumsum(np.array(deltas, dtype=np.int64)))
         count = len(deltas)
         if weights is None:
@@ -119,22 +121,29 @@ def _decode(matcher: Any) -> Postings:
     return np.concatenate(id_blocks), np.concatenate(weight_blocks)
 
 
-def _id_blocks(matcher: Any) -> Iterator[tuple[Any, Any]]:
-    """Each block's (id deltas, weights), without unpickling its values when the layout allows.
+def _each_block(matcher: Any, read: Callable[[Any], Any]) -> Iterator[Any]:
+    """``read(matcher)`` at each block of a posting list, as whoosh3 3.54.0 chains them."""
+    while True:
+        yield read(matcher)
+        if matcher._lastblock:
+            return
+        matcher._goto(matcher._nextoffset)
+
+
+def _whole_block(matcher: Any) -> tuple[Any, Any, Any]:
+    """A block's (id deltas, weights, values), unpickled whole."""
+    matcher._read_data()
+    return matcher._data  # type: ignore[no-any-return]
+
+
+def _ids_and_weights(matcher: Any) -> tuple[Any, Any]:
+    """A block's (id deltas, weights), without unpickling its values when the layout allows.
 
     A block is the pickle of (ids, weights, values). With positions, the values are most of the
     unpickling cost (about 15 times the rest), and ids and weights need none of them: the weights
     tuple is fixed-width (MARK, one BINFLOAT of 9 bytes per posting, TUPLE), so the pickle can be
     cut after it and closed as a pair. Any other layout is unpickled whole.
     """
-    while True:
-        yield _ids_and_weights(matcher)
-        if matcher._lastblock:
-            return
-        matcher._goto(matcher._nextoffset)
-
-
-def _ids_and_weights(matcher: Any) -> tuple[Any, Any]:
     raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
     if matcher._compression:
         raw = zlib.decompress(raw)
@@ -159,17 +168,7 @@ _WEIGHTS_START, _BINFLOAT, _TUPLE, _TUPLE2_STOP = b"(G", b"G", b"t", b"\x86."  #
 BINFLOAT_SIZE = 9
 
 
-def _blocks(matcher: Any) -> Iterator[tuple[Any, Any, Any]]:
-    """Each block's (id deltas, weights, values) as whoosh3 3.54.0 stores them."""
-    while True:
-        matcher._read_data()
-        yield matcher._data
-        if matcher._lastblock:
-            return
-        matcher._goto(matcher._nextoffset)
-
-
-def choose_reader(reader: IndexReader, fields: tuple[str, ...] = ("body", "title", "grams")) -> PostingReader:
+def choose_reader(reader: IndexReader, fields: tuple[str, ...] = ("body", "title", GRAMS_FIELD)) -> PostingReader:
     """The block reader when this Whoosh is the version it reads and it agrees with the matcher; else the matcher."""
     if whoosh.versionstring() != BLOCK_READER_VERSION:
         log.warning("whoosh %s is not %s: posting lists are read through the (slower) public matcher",
@@ -292,7 +291,7 @@ def read_block_positions(reader: IndexReader, field: str, text: str) -> Position
             ids, values = _step(matcher, offset)
             _flatten(ids, values, docs, places)
             continue
-        for deltas, _, values in _blocks(matcher):
+        for deltas, _, values in _each_block(matcher, _whole_block):
             _flatten(np.cumsum(np.array(deltas, dtype=np.int64)) + offset, values, docs, places)
     return _joined(docs, places)
 
