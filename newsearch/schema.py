@@ -46,9 +46,14 @@ def build_schema() -> Schema:
     )
 
 
+def body_text(dateline: str | None, body: str) -> str:
+    """The text indexed as the body: the dateline ("NEW YORK, March 3 -") is searchable too."""
+    return f"{dateline}\n{body}" if dateline else body
+
+
 def fields_of(doc: Document) -> dict[str, Any]:
     """The Whoosh fields of a document."""
-    title, body = words(doc.title), words(f"{doc.dateline}\n{doc.body}" if doc.dateline else doc.body)
+    title, body = words(doc.title), words(body_text(doc.dateline, doc.body))
     return {
         "id": doc.id,
         "idhash": id_hash(doc.id, doc.content_hash),

@@ -124,6 +124,7 @@ QUERIES = [
     "u.s. trade", "japan's", "don't", "company's shares", "mln dlrs", "3.5 pct", "1987", "al-Ansari",
     "(coffee OR cocoa) prices", "bank -rate*", '"trade deficit" OR "trade surplus"', "hamas israel", "gaza truce",
     "script", "alert", "shares stake", "dividend qtly", "wheat OR grain OR corn", "exports", "exported",
+    "march", "york",  # words of datelines ("NEW YORK, March 3 -"), which are indexed with the body
 ]
 REQUESTS = (
     [SearchRequest.of(q=q) for q in QUERIES]

@@ -19,7 +19,7 @@ from ..dates import day_number
 from ..documents import Document
 from ..entities import aliases_of
 from ..facets import FACETS
-from ..schema import meta_of
+from ..schema import body_text, meta_of
 from .config import FACET_ATTRS, FACET_TEXTS
 
 EVERY_TOKEN = "nsevery"  # in every article's ``every`` field: lets a query of negations alone run
@@ -80,7 +80,7 @@ def row_of(doc: Document | Mapping[str, Any]) -> Row:
     published = datetime.fromisoformat(meta["published"].replace("Z", "+00:00")) if meta.get("published") else None
     columns: dict[str, Any] = {
         "title": index_text(meta["title"]),
-        "body": index_text(meta["body"]),
+        "body": index_text(body_text(meta.get("dateline"), meta["body"])),
         "every": EVERY_TOKEN,
         "aid": meta["id"],
         "published": int(published.timestamp() * 1000) if published else 0,
