@@ -26,7 +26,7 @@ from newsearch.sphinx.config import articles
 from newsearch.sphinx.engine import SphinxEngine, SphinxSnapshot
 from newsearch.sphinx.layout import Layout, LayoutError, parse_url
 from newsearch.sphinx.process import Cluster
-from newsearch.sphinx.rows import doc_key, index_text, shard_of
+from newsearch.sphinx.rows import doc_key, index_text, row_of, shard_of
 from newsearch.sphinx.translate import UnsupportedQuery, highlight_text, match_text
 
 from . import test_search as shared
@@ -125,6 +125,7 @@ QUERIES = [
     "(coffee OR cocoa) prices", "bank -rate*", '"trade deficit" OR "trade surplus"', "hamas israel", "gaza truce",
     "script", "alert", "shares stake", "dividend qtly", "wheat OR grain OR corn", "exports", "exported",
     "march", "york",  # words of datelines ("NEW YORK, March 3 -"), which are indexed with the body
+    '"of the"', 'title:"of the"', 'body:"said it" OR "in the"', '"the u.s."', '"of the" -"in the"',  # grams
 ]
 REQUESTS = (
     [SearchRequest.of(q=q) for q in QUERIES]
@@ -162,6 +163,20 @@ def test_date_orders_are_the_whoosh_engine_s_total_order(sx_mixed: SphinxSnapsho
     assert [h.id for h in sx_mixed.search(request_).hits] == [h.id for h in whoosh_mixed.search(request_).hits]
 
 
+@pytest.mark.parametrize("q", ["said", ""])
+def test_a_histogram_of_more_days_than_one_pass_counts_takes_a_second_pass(
+        sx_mixed: SphinxSnapshot, monkeypatch: pytest.MonkeyPatch, q: str) -> None:
+    from newsearch.sphinx import engine as sphinx_engine
+
+    one_pass = sx_mixed.search(SearchRequest(q=q)).date
+    spans: list[str] = []
+    span = SphinxSnapshot._span
+    monkeypatch.setattr(sphinx_engine, "DAY_GROUPS", 3)
+    monkeypatch.setattr(SphinxSnapshot, "_span", lambda self, where: spans.append(where) or span(self, where))
+    assert sx_mixed.search(SearchRequest(q=q)).date == one_pass
+    assert len(spans) == 1 and sum(b.count for b in one_pass.values) > 100
+
+
 def test_pages_are_slices_of_one_order_and_the_export_is_that_order(sx_mixed: SphinxSnapshot) -> None:
     pages = [sx_mixed.search(SearchRequest(q="dlrs", page=p, per_page=7)) for p in range(1, 30)]
     paged = [h.id for r in pages for h in r.hits]
@@ -193,7 +208,11 @@ def test_facet_value_search_and_article(sx_mixed: SphinxSnapshot, whoosh_mixed: 
 @pytest.mark.parametrize("q,match", [
     ("oil", "(@(title,body) oil)"),
     ('"oil"', "(@(title,body) =oil)"),
-    ('"oil prices" OR gas*', '((@(title,body) "=oil =prices") | (@(title,body) gas*))'),
+    ('"crude swaps" OR gas*', '((@(title,body) "=crude =swaps") | (@(title,body) gas*))'),
+    # two common words: their gram token, in the title's or the body's gram field
+    ('"of the" OR title:"oil prices"', "((@(tgrams,grams) =of__the) | (@tgrams =oil__prices))"),
+    ('body:"u.s. said"', "(@grams =u_s__said)"),
+    ('"one of the"', '(@(title,body) "=one =of =the")'),
     ("oil -gas", "((@(title,body) oil) -(@(title,body) gas))"),
     ("NOT oil", "(@every nsevery -(@(title,body) oil))"),
     ("title:u.s. place:japan", "((@title u_s) (@q_places =japan))"),
@@ -218,6 +237,10 @@ def test_highlight_query_leaves_out_negations_and_facet_fields() -> None:
 
 def test_rows_route_by_hash_and_index_our_words() -> None:
     assert index_text("U.S. officials don't say Japan’s") == "u_s officials don_t say japan"
+    row = row_of({"id": "a-1", "title": "Of the U.S. oil", "body": "It said the oil prices fell", "dateline": "LONDON",
+                  "published": None})
+    assert row.columns["tgrams"] == "of__the the__u_s u_s__oil"  # every pair of common words
+    assert row.columns["grams"] == "it__said said__the the__oil oil__prices prices__fell"  # not "london it"
     assert shard_of("a-1", 3) == doc_key("a-1") % 3
     assert len({shard_of(f"id-{i}", 3) for i in range(50)}) == 3
 
@@ -269,6 +292,26 @@ def test_rebuild_switches_slots_and_update_upserts_and_deletes(tmp_path: Path, s
         assert (snap.search(SearchRequest(q="zebra")).total, snap.search(SearchRequest(q="giraffe")).total) == (0, 1)
         writer.delete(["new-1", seeds[0]["id"]], cluster.layout)
         assert [h.id for h in engine.snapshot().search(SearchRequest()).hits] == [seeds[1]["id"]]
+
+
+def _corpus_counts(engine: SphinxEngine) -> tuple[int, int, int]:
+    """Articles, the sum of the source facet and of the histogram, over the whole corpus (counts kept)."""
+    results = engine.snapshot().search(SearchRequest())
+    return (results.total, sum(v.count for v in results.facets["source"].values),
+            sum(b.count for b in results.date.values) + results.date.undated)
+
+
+def test_whole_corpus_counts_are_kept_until_the_slot_changes(tmp_path: Path, seeds_index: Path) -> None:
+    seeds = stored_articles(seeds_index)
+    with running_cluster(tmp_path / "c", seeds[:1]) as (cluster, engine):
+        assert _corpus_counts(engine) == _corpus_counts(engine) == (1, 1, 1)
+        writer.upsert([dict(seeds[0], id="new-1")], cluster.layout)
+        assert engine.snapshot().info["changes"] == 1
+        assert _corpus_counts(engine) == (2, 2, 2)
+        writer.delete(["new-1"], cluster.layout)
+        assert _corpus_counts(engine) == (1, 1, 1)
+        writer.rebuild(seeds, cluster.layout)
+        assert _corpus_counts(engine) == (2, 2, 2)
 
 
 # --- faults --------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..analysis import COMMON
 from ..facets import FACETS
 from .layout import Layout, Node
 
@@ -29,9 +28,10 @@ ARTICLE_FIELDS = ("title", "body")
 # "libstemmer_en" in Manticore (render the configs with morphology="libstemmer_en" there).
 MORPHOLOGY = "libstemmer_english"
 TEXT_SETTINGS = "ns_text"
-# Pairs of frequent words indexed as one keyword, as the Whoosh index does (Sphinx's own bigram index):
-# a phrase of common words is then one posting list. Only words Sphinx tokenises whole.
-BIGRAM_WORDS = ", ".join(sorted(w for w in COMMON if w.isascii() and w.isalnum()))
+# Pairs of adjacent common words, one token each (rows.sphinx_gram), as the Whoosh index's grams field:
+# a phrase of two common words is then one exact-form posting list.  (Sphinx's own bigram_index
+# does not serve the exact forms ("=of =the") that our phrases match.)
+GRAM_FIELDS = {"title": "tgrams", "body": "grams"}
 AGENT_TIMEOUT_MS = 500
 QUERY_TIMEOUT_MS = 5000
 
@@ -90,6 +90,8 @@ def _article_table(name: str, folder: Path, morphology: str = MORPHOLOGY) -> str
     rt_field = body
 {texts}
     rt_field = every
+    rt_field = tgrams
+    rt_field = grams
     rt_attr_string = aid
     rt_attr_bigint = published
     rt_attr_uint = dated
@@ -100,8 +102,6 @@ def _article_table(name: str, folder: Path, morphology: str = MORPHOLOGY) -> str
 {facets}
     dict = keywords
     morphology = {morphology}
-    bigram_index = both_freq
-    bigram_freq_words = {BIGRAM_WORDS}
     index_exact_words = 1
     min_prefix_len = 2
     charset_table = {CHARSET}

@@ -14,7 +14,8 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -42,13 +43,17 @@ from ..results import (
 )
 from .client import BackendError, connect, int_list, literal
 from .config import FACET_ATTRS, SLOTS, TEXT_SETTINGS, distributed, stored_distributed, values
-from .histogram import histogram, interval_for
+from .histogram import histogram, interval_for, of_days
 from .layout import parse_url
 from .rows import NO_DAY, doc_key, index_text, value_key
 from .translate import highlight_text, match_text
 
 FACET_GROUPS = 500  # groups each shard returns per facet: counts are exact below this many values per shard
+DAY_GROUPS = 5000  # days a histogram counts in the request's one pass (13 years); more take a second pass
 MONTH_GROUPS = 2400  # buckets in a histogram: at most 144 months, or 200 years
+NO_RANKER = "ranker=none"
+CORPUS_COUNTS_KEPT = 64  # answers of whole-corpus counting batches kept (per slot and change)
+POOL_THREADS = 4  # threads sending a request's counting batches while the page of hits is fetched
 EXPORT_CHUNK = 1000
 MULTI_QUERY_MAX = 16  # statements per batch: searchd takes at most 32 queries in one multi-query
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # while searchd notices a dead mirror (ha_ping_interval)
@@ -69,12 +74,49 @@ class Answer:
     failed: tuple[str, ...]
 
 
-class SphinxSnapshot:
-    """The live slot of the cluster as seen by one thread's connection."""
+Rows = list[tuple[Any, ...]]
 
-    def __init__(self, engine: SphinxEngine, conn: Any, slot: str, info: Mapping[str, Any]) -> None:
+
+class Plan:
+    """The counting statements of one request, batched so that searchd matches as few times as it can.
+
+    searchd matches once for a batch whose statements have the same MATCH, filters, ranker and
+    result schema, and feeds every statement's sorter from that one pass.  So the counts (facets,
+    days) are batched by WHERE clause, and the batches run on the engine's threads while the
+    page of hits (whose order ends on a string attribute, a schema no count has) is fetched,
+    resolved and highlighted.
+    """
+
+    def __init__(self) -> None:
+        self.batches: dict[str, list[tuple[str, str]]] = {}
+        self.futures: list[Future[Answer]] = []
+
+    def add(self, name: str, where: str, sql: str) -> None:
+        """The statement ``sql``, named ``name``, in the batch of its WHERE clause."""
+        self.batches.setdefault(where, []).append((name, sql))
+
+    def start(self, count: Callable[[str, Sequence[str]], Answer], pool: Executor) -> None:
+        """Send every batch (``count(where, statements)``), each from a thread of the pool."""
+        self.futures = [pool.submit(count, where, [sql for _, sql in statements])
+                        for where, statements in self.batches.items()]
+
+    def results(self) -> tuple[dict[str, tuple[Rows, dict[str, str]]], tuple[str, ...]]:
+        """The rows and SHOW META of every statement by name, and the agents that failed."""
+        results: dict[str, tuple[Rows, dict[str, str]]] = {}
+        failed: set[str] = set()
+        for statements, future in zip(self.batches.values(), self.futures, strict=True):
+            answer = future.result()
+            results.update({name: (rows, meta) for (name, _), rows, meta
+                            in zip(statements, answer.rows, answer.metas, strict=True)})
+            failed.update(answer.failed)
+        return results, tuple(sorted(failed))
+
+
+class SphinxSnapshot:
+    """The live slot of the cluster; statements go through the calling thread's connection."""
+
+    def __init__(self, engine: SphinxEngine, slot: str, info: Mapping[str, Any]) -> None:
         self.engine = engine
-        self.conn = conn
         self.slot = slot
         self.index = distributed(slot)
         self.info = dict(info)
@@ -112,7 +154,7 @@ class SphinxSnapshot:
         rows: list[list[tuple[Any, ...]]] = []
         metas: list[dict[str, str]] = []
         try:
-            with self.conn.cursor() as cur:
+            with self.engine.connection().cursor() as cur:
                 cur.execute(sql)
                 while True:
                     rows.append(list(cur.fetchall()))
@@ -127,6 +169,14 @@ class SphinxSnapshot:
             raise IndexUnavailable("the search cluster is not answering; try again shortly") from exc
         failed = sorted({a for m in metas for a in _AGENT_RE.findall(m.get("warning", ""))})
         return Answer(rows, metas, tuple(failed))
+
+    def _count(self, where: str, statements: Sequence[str]) -> Answer:
+        """A counting batch.  Counts over the whole corpus (no words, no filter: the landing page, and
+        the facet of a lone selection) are kept until the live slot is rebuilt or changed."""
+        if where:
+            return self._batch(statements)
+        key = (self.slot, str(self.info.get("built_at")), int(self.info.get("changes", 0)), tuple(statements))
+        return self.engine.corpus_counts(key, lambda: self._batch(statements))
 
     def _missing(self, failed: Sequence[str]) -> tuple[str, ...]:
         """The shards behind failed agents, named with every copy's address."""
@@ -163,16 +213,16 @@ class SphinxSnapshot:
             return "ORDER BY dated DESC, published DESC, aid ASC"
         return "ORDER BY w DESC, dated DESC, published DESC, aid ASC"
 
-    def _page_sql(self, where: str, sort: str, offset: int, limit: int, has_text: bool) -> str:
-        ranker = FIELD_WEIGHTS if sort == "relevance" and has_text else "ranker=none"
+    def _page_sql(self, where: str, sort: str, offset: int, limit: int, ranker: str) -> str:
         return (f"SELECT id, WEIGHT() AS w FROM {self.index}{where} {self._order(sort)} "
                 f"LIMIT {offset}, {limit} OPTION max_matches={offset + limit}, {ranker}")
 
     def _group_sql(self, where: str, attr: str, limit: int) -> str:
         """Counts per value of an attribute, the largest first (ties by key); every shard groups up to
-        FACET_GROUPS values, so counts and SHOW META's total_found (the number of values) are exact below that."""
+        ``max(limit, FACET_GROUPS)`` values, so counts and SHOW META's total_found (the number of values)
+        are exact below that."""
         return (f"SELECT groupby() AS g, COUNT(*) AS c FROM {self.index}{where} GROUP BY {attr} "
-                f"ORDER BY c DESC, g ASC LIMIT 0, {limit} OPTION max_matches={max(limit, FACET_GROUPS)}, ranker=none")
+                f"ORDER BY c DESC, g ASC LIMIT 0, {limit} OPTION max_matches={max(limit, FACET_GROUPS)}, {NO_RANKER}")
 
     # the protocol
 
@@ -180,32 +230,21 @@ class SphinxSnapshot:
         """Total, one page of highlighted hits, the date histogram and every facet."""
         request.validate()
         parsed = ql.parse(request.q, strict)
-        has_text = match_text(parsed.tree) is not None
+        ranker = _ranker(request, parsed)
+        where = self._where(parsed, request)
         start = (request.page - 1) * request.per_page
-        undated_where = self._where(parsed, request, dates=False)
-        statements = [self._page_sql(self._where(parsed, request), request.sort, start, request.per_page, has_text)]
-        for name in NAMES:
-            where = self._where(parsed, request, without=name)
-            statements.append(self._group_sql(where, FACET_ATTRS[name], FACET_SIZE))
-            if request.selected(name):
-                statements.append(self._group_sql(_and(where, self._filter(name, request.selected(name))),
-                                                  FACET_ATTRS[name], FACET_GROUPS))
-        statements.append(f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index}{_and(undated_where, 'dated = 1')}")
-        statements.append(f"SELECT id FROM {self.index}{_and(undated_where, 'dated = 0')} "
-                          "LIMIT 1 OPTION ranker=none, max_matches=1")
-        answer = self._batch(statements)
-        rows, metas = iter(answer.rows[1:]), iter(answer.metas[1:])
-        facets = {}
-        for name in NAMES:
-            top, total = next(rows), int(next(metas).get("total_found", 0))
-            chosen = (next(rows), next(metas))[0] if request.selected(name) else []
-            facets[name] = self._facet(name, top, total, chosen, request.selected(name))
-        span, undated = next(rows), int(answer.metas[-1].get("total_found", 0))
-        date_facet, failed = self._dates(span, undated, undated_where)
-        total = int(answer.metas[0].get("total_found", 0))
-        hits = self._hits(answer.rows[0], parsed, with_score=request.sort == "relevance")
+        plan = self._counting(parsed, request, where)
+        plan.start(self._count, self.engine.pool)
+        page = self._batch([self._page_sql(where, request.sort, start, request.per_page, ranker)])
+        hits = self._hits(page.rows[0], parsed, with_score=request.sort == "relevance")
+        total = int(page.metas[0].get("total_found", 0))
+        results, counting_failed = plan.results()
+        facets = {name: self._facet(name, *results[name], results.get("chosen " + name, ([], {}))[0],
+                                    request.selected(name)) for name in NAMES}
+        date_facet, late = self._dates(*results["days"], self._where(parsed, request, dates=False))
         warnings = [str(p) for p in parsed.problems]
-        missing = self._missing(answer.failed + failed) if answer.failed or failed else ()
+        failed = tuple(sorted({*page.failed, *counting_failed, *late}))
+        missing = self._missing(failed) if failed else ()
         if missing:
             warnings.append("results are incomplete: no copy of " + "; ".join(missing) + " answered")
         pages = max(1, -(-total // request.per_page))
@@ -214,23 +253,43 @@ class SphinxSnapshot:
                              totals={"articles": total, "copies": total, "stories": total}, results=total,
                              partial=bool(missing), missing=missing)
 
-    def _filter(self, name: str, chosen: Sequence[str]) -> str:
-        return f"{FACET_ATTRS[name]} IN ({int_list(value_key(name, v) for v in chosen)})"
+    def _counting(self, parsed: ql.ParsedQuery, request: SearchRequest, where: str) -> Plan:
+        """Each facet counted without its own selection (and the selected values' counts under every
+        filter), and the counts per day without the date range."""
+        plan = Plan()
+        for name in NAMES:
+            without = self._where(parsed, request, without=name)
+            plan.add(name, without, self._group_sql(without, FACET_ATTRS[name], FACET_SIZE))
+            if request.selected(name):
+                plan.add("chosen " + name, where, self._group_sql(where, FACET_ATTRS[name], FACET_GROUPS))
+        undated_where = self._where(parsed, request, dates=False)
+        plan.add("days", undated_where, self._group_sql(undated_where, "day", DAY_GROUPS))
+        return plan
 
-    def _dates(self, span: list[tuple[Any, ...]], undated: int, where: str) -> tuple[DateFacet, tuple[str, ...]]:
-        """The histogram: per-bucket counts at the interval the span of matching days calls for."""
-        if not span or span[0][0] is None or int(span[0][0]) == NO_DAY:
-            return DateFacet("day", (), undated), ()
-        first, last = int(span[0][0]), int(span[0][1])
+    def _dates(self, rows: list[tuple[Any, ...]], meta: Mapping[str, str], where: str
+               ) -> tuple[DateFacet, tuple[str, ...]]:
+        """The histogram from the counts per day; when the matches fall on more days than one pass
+        groups, a second pass groups by the interval that the span of days calls for."""
+        per_day = {int(g): int(c) for g, c in rows}
+        undated = per_day.pop(NO_DAY, 0)
+        if len(rows) < DAY_GROUPS and int(meta.get("total_found", 0)) < DAY_GROUPS:
+            return of_days(per_day, undated), ()
+        first, last = self._span(where)
         interval = interval_for(first, last)
         answer = self._batch([self._group_sql(_and(where, "dated = 1"), interval, MONTH_GROUPS)])
         per_key = {int(g): int(c) for g, c in answer.rows[0]}
         return histogram(interval, first, last, per_key, undated), answer.failed
 
-    def _facet(self, name: str, top: list[tuple[Any, ...]], total: int, chosen_groups: list[tuple[Any, ...]],
-               selected: Sequence[str]) -> Facet:
+    def _span(self, where: str) -> tuple[int, int]:
+        """The first and last day numbers of the dated matches."""
+        rows = self._batch([f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index}{_and(where, 'dated = 1')}"]).rows
+        return int(rows[0][0][0]), int(rows[0][0][1])
+
+    def _facet(self, name: str, top: list[tuple[Any, ...]], meta: Mapping[str, str],
+               chosen_groups: list[tuple[Any, ...]], selected: Sequence[str]) -> Facet:
         """The top values (ties at the cut resolved by key), shown by count then name, then the selected
         values not among them."""
+        total = int(meta.get("total_found", 0))
         counts = {int(g): int(c) for g, c in top if int(c) > 0}
         counts_chosen = {int(g): int(c) for g, c in chosen_groups}
         names = self.engine.value_names(self.slot, list(counts))
@@ -277,7 +336,7 @@ class SphinxSnapshot:
                f"{literal(CHUNK)} AS chunk_separator, {limit} AS limit, 3 AS limit_passages, 12 AS around, "
                f"1 AS query_mode, 'none' AS html_strip_mode, 0 AS allow_empty)")
         try:
-            with self.conn.cursor() as cur:
+            with self.engine.connection().cursor() as cur:
                 cur.execute(sql)
                 marked = [r[0] for r in cur.fetchall()]
         except pymysql.err.MySQLError as exc:
@@ -290,10 +349,10 @@ class SphinxSnapshot:
         """Every match in the request's order (for export), fetched a thousand at a time."""
         parsed = ql.parse(request.q, strict)
         where = self._where(parsed, request)
-        has_text = match_text(parsed.tree) is not None
+        ranker = _ranker(request, parsed)
         offset = 0
         while True:
-            answer = self._batch([self._page_sql(where, request.sort, offset, EXPORT_CHUNK, has_text)])
+            answer = self._batch([self._page_sql(where, request.sort, offset, EXPORT_CHUNK, ranker)])
             if answer.failed:
                 raise IndexUnavailable("the export is incomplete: " + "; ".join(self._missing(answer.failed))
                                        + " did not answer")
@@ -363,7 +422,7 @@ class SphinxSnapshot:
         ])
         span = answer.rows[1][0] if answer.rows[1] and answer.rows[1][0][0] is not None else None
         dated = int(answer.metas[0].get("total_found", 0)) - int(answer.metas[2].get("total_found", 0))
-        sources = self._facet("source", answer.rows[3], int(answer.metas[3].get("total_found", 0)), [], ())
+        sources = self._facet("source", answer.rows[3], answer.metas[3], [], ())
         return Stats(
             articles=int(answer.metas[0].get("total_found", 0)),
             first_day=day_from_number(int(span[0])).isoformat() if span and dated else None,
@@ -371,6 +430,11 @@ class SphinxSnapshot:
             undated=int(answer.metas[2].get("total_found", 0)),
             sources=sources.values, built_at=self.info.get("built_at"), build=self.info,
         )
+
+
+def _ranker(request: SearchRequest, parsed: ql.ParsedQuery) -> str:
+    """Field-weighted ranking when the order is by relevance to words; none otherwise."""
+    return FIELD_WEIGHTS if request.sort == "relevance" and match_text(parsed.tree) is not None else NO_RANKER
 
 
 def _and(where: str, condition: str) -> str:
@@ -428,8 +492,11 @@ class SphinxEngine:
         self._names: dict[int, str] = {}  # value key -> value: keys never change meaning
         self._down_until = 0.0
         self._conns: list[Any] = []
+        self._corpus_counts: dict[tuple[Any, ...], Answer] = {}  # oldest first
+        self.pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="newsearch-sphinx")
 
-    def _conn(self) -> Any:
+    def connection(self) -> Any:
+        """This thread's connection to the front (opened on first use)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             try:
@@ -451,7 +518,7 @@ class SphinxEngine:
 
     def snapshot(self) -> SphinxSnapshot:
         """This thread's view of the live slot (one ns_meta read per call)."""
-        conn = self._conn()
+        conn = self.connection()
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT slot, info FROM ns_meta WHERE id = 1")
@@ -461,11 +528,25 @@ class SphinxEngine:
             raise IndexUnavailable("the search cluster is not answering; try again shortly") from exc
         if not row:
             raise IndexUnavailable("the search cluster holds no index yet: run a rebuild")
-        return SphinxSnapshot(self, conn, SLOTS[int(row[0])], json.loads(row[1] or "{}"))
+        return SphinxSnapshot(self, SLOTS[int(row[0])], json.loads(row[1] or "{}"))
 
     @property
     def warm(self) -> bool:
         return True
+
+    def corpus_counts(self, key: tuple[Any, ...], count: Callable[[], Answer]) -> Answer:
+        """The answer kept under ``key``, or ``count()``'s (kept when every agent answered)."""
+        with self._lock:
+            kept = self._corpus_counts.get(key)
+        if kept is not None:
+            return kept
+        answer = count()
+        if not answer.failed:
+            with self._lock:
+                while len(self._corpus_counts) >= CORPUS_COUNTS_KEPT:
+                    del self._corpus_counts[next(iter(self._corpus_counts))]
+                self._corpus_counts[key] = answer
+        return answer
 
     def recently_down(self) -> bool:
         return time.monotonic() < self._down_until
@@ -478,7 +559,7 @@ class SphinxEngine:
         wanted = [k for k in keys if k not in self._names]
         for i in range(0, len(wanted), 1000):
             chunk = wanted[i:i + 1000]
-            with self._conn().cursor() as cur:
+            with self.connection().cursor() as cur:
                 cur.execute(f"SELECT id, value FROM {values(slot)} WHERE id IN ({int_list(chunk)}) "
                             f"LIMIT {len(chunk)} OPTION max_matches={max(1000, len(chunk))}")
                 found = {int(k): str(v) for k, v in cur.fetchall()}
@@ -493,7 +574,7 @@ class SphinxEngine:
             return set()
         text = " ".join([*words[:-1], words[-1] + "*"])
         number = [spec.name for spec in FACETS].index(facet)
-        with self._conn().cursor() as cur:
+        with self.connection().cursor() as cur:
             cur.execute(f"SELECT id, value FROM {values(slot)} WHERE MATCH({literal(text)}) AND facet_no = {number} "
                         f"LIMIT {limit} OPTION max_matches={limit}, ranker=none")
             found = {int(k): str(v) for k, v in cur.fetchall()}
@@ -523,7 +604,7 @@ class SphinxEngine:
             chunk = words[i:i + MULTI_QUERY_MAX]
             sql = ";".join(f"SELECT id FROM {distributed(slot)} WHERE MATCH({literal('@(title,body) =' + w)}) "
                            f"LIMIT 1 OPTION ranker=none, max_matches=1;SHOW META" for w in chunk)
-            with self._conn().cursor() as cur:
+            with self.connection().cursor() as cur:
                 cur.execute(sql)
                 for w in chunk:
                     cur.fetchall()
@@ -533,7 +614,8 @@ class SphinxEngine:
         return out
 
     def close(self) -> None:
-        """Close every connection this engine opened."""
+        """Stop the threads and close every connection this engine opened."""
+        self.pool.shutdown(wait=True)
         with self._lock:
             conns, self._conns = self._conns, []
         for conn in conns:

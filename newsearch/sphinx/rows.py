@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..analysis import words
+from ..analysis import GRAM_SEP, common_grams, words
 from ..dates import day_number
 from ..documents import Document
 from ..entities import aliases_of
 from ..facets import FACETS
 from ..schema import body_text, meta_of
-from .config import FACET_ATTRS, FACET_TEXTS
+from .config import FACET_ATTRS, FACET_TEXTS, GRAM_FIELDS
 
 EVERY_TOKEN = "nsevery"  # in every article's ``every`` field: lets a query of negations alone run
 VALUE_GAP = " nsgap nsgap "  # between facet values, so that a phrase never spans two of them
@@ -58,6 +58,16 @@ def index_text(text: str) -> str:
     return " ".join(sphinx_word(w) for w in words(text))
 
 
+def sphinx_gram(gram: str) -> str:
+    """The one token of two adjacent common words (``analysis.gram``) in a gram field: ``of__the``."""
+    return sphinx_word(gram).replace(GRAM_SEP, "__")
+
+
+def grams_text(indexed: list[str]) -> str:
+    """A text's grams field: the tokens of its adjacent pairs of common words."""
+    return " ".join(sphinx_gram(g) for g in common_grams(indexed))
+
+
 @dataclass(frozen=True)
 class Row:
     """One article ready for REPLACE INTO, and the dictionary entries of its facet values."""
@@ -78,9 +88,12 @@ def row_of(doc: Document | Mapping[str, Any]) -> Row:
     """The table row of an article given as a Document or as its stored meta."""
     meta = stored_of(doc)
     published = datetime.fromisoformat(meta["published"].replace("Z", "+00:00")) if meta.get("published") else None
+    title, body = words(meta["title"]), words(body_text(meta.get("dateline"), meta["body"]))
     columns: dict[str, Any] = {
-        "title": index_text(meta["title"]),
-        "body": index_text(body_text(meta.get("dateline"), meta["body"])),
+        "title": " ".join(map(sphinx_word, title)),
+        "body": " ".join(map(sphinx_word, body)),
+        GRAM_FIELDS["title"]: grams_text(title),
+        GRAM_FIELDS["body"]: grams_text(body),
         "every": EVERY_TOKEN,
         "aid": meta["id"],
         "published": int(published.timestamp() * 1000) if published else 0,

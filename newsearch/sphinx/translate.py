@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 
 from .. import querylang as ql
+from ..analysis import gram
 from ..facets import by_query_field
 from ..results import SearchError
-from .config import FACET_TEXTS
-from .rows import EVERY_TOKEN, sphinx_word
+from .config import FACET_TEXTS, GRAM_FIELDS
+from .rows import EVERY_TOKEN, sphinx_gram, sphinx_word
 
 EVERY_FIELD = "every"
 TEXT_FIELDS = "@(title,body)"
@@ -37,6 +38,8 @@ def match_text(tree: ql.Node) -> str | None:
 
 
 def _node(node: ql.Node, positive_context: bool) -> str:
+    if isinstance(node, ql.Phrase) and (grams := _gram_match(node)) is not None:
+        return grams
     if isinstance(node, ql.Word | ql.Phrase | ql.Prefix):
         return f"({_field(node.field)} {_leaf(node)})"
     if isinstance(node, ql.And):
@@ -59,6 +62,18 @@ def _field(field: str | None) -> str:
     if spec is None:
         raise UnsupportedQuery(f"the field {field!r} cannot be searched on the Sphinx backend")
     return f"@{FACET_TEXTS[spec.name]}"
+
+
+def _gram_match(node: ql.Phrase) -> str | None:
+    """A title or body phrase of two common words as its gram token (one posting list, as the Whoosh
+    engine does); None for any other phrase."""
+    if len(node.words) != 2 or node.field not in (None, "title", "body"):
+        return None
+    found = gram(*node.words)
+    if found is None:
+        return None
+    fields = GRAM_FIELDS[node.field] if node.field else "(" + ",".join(GRAM_FIELDS.values()) + ")"
+    return f"(@{fields} ={_word(sphinx_gram(found))})"
 
 
 def _leaf(node: ql.Word | ql.Phrase | ql.Prefix) -> str:

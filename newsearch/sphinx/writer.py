@@ -3,7 +3,8 @@
 ``rebuild`` fills the slot that is not live (both mirrors of every shard, and the value
 dictionary on the front), then flips the one row of ``ns_meta`` that names the live slot: readers
 switch atomically on their next request, and the old slot stays intact until the next rebuild.
-``upsert`` (REPLACE INTO) and ``delete`` change the live slot in place, for ``--update``.
+``upsert`` (REPLACE INTO) and ``delete`` change the live slot in place, for ``--update``, and then
+count the change in ``ns_meta`` (``changes``), so that readers drop what they cached of the slot.
 A mirror that cannot be written fails the whole call (``WriteError``): run it again once the
 mirror is back, or rebuild, so that the two copies of a shard never silently differ.
 """
@@ -161,14 +162,29 @@ def rebuild(docs: Iterable[Document | Mapping[str, Any]], layout: Layout, info: 
         for table in (articles(slot), stored(slot)):
             sender.everywhere({"front": f"FLUSH RTINDEX {values(slot)}", "shard": f"FLUSH RTINDEX {table}"})
         stats.seconds = time.perf_counter() - started
-        build = {"built_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-                 "kind": "rebuild", "backend": "sphinx", "articles": stats.written, "per_shard": stats.per_shard,
+        build = {"built_at": _now(), "changes": 0, "kind": "rebuild", "backend": "sphinx",
+                 "articles": stats.written, "per_shard": stats.per_shard,
                  "layout": json.loads(layout.to_json()), **(info or {})}
-        sender.run({layout.front: [f"REPLACE INTO ns_meta (id, note, slot, info) VALUES "
-                                   f"({META_ID}, '', {SLOTS.index(slot)}, {literal(json.dumps(build))})"]})
+        _set_live(sender, slot, build)
     finally:
         sender.close()
     return stats
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _set_live(sender: _Sender, slot: str, info: Mapping[str, Any]) -> None:
+    """Name the live slot and its information: one atomic REPLACE of ns_meta's row."""
+    sender.run({sender.layout.front: [f"REPLACE INTO ns_meta (id, note, slot, info) VALUES "
+                                      f"({META_ID}, '', {SLOTS.index(slot)}, {literal(json.dumps(info))})"]})
+
+
+def _count_change(sender: _Sender, slot: str) -> None:
+    """Count a change of the live slot in its information (readers key their caches on it)."""
+    _, info = live_slot(sender.layout)
+    _set_live(sender, slot, {**info, "changes": int(info.get("changes", 0)) + 1, "changed_at": _now()})
 
 
 def upsert(docs: Iterable[Document | Mapping[str, Any]], layout: Layout) -> WriteStats:
@@ -181,6 +197,7 @@ def upsert(docs: Iterable[Document | Mapping[str, Any]], layout: Layout) -> Writ
     sender = _Sender(layout)
     try:
         _write(sender, slot, docs, stats, set())
+        _count_change(sender, slot)
     finally:
         sender.close()
     stats.seconds = time.perf_counter() - started
@@ -204,6 +221,7 @@ def delete(article_ids: Iterable[str], layout: Layout) -> WriteStats:
                 jobs[node] = [f"DELETE FROM {t} WHERE id IN ({int_list(mine)})"
                               for t in (articles(slot), stored(slot))] if mine else []
         sender.run(jobs)
+        _count_change(sender, slot)
     finally:
         sender.close()
     stats.deleted = len(keys)
