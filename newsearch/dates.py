@@ -279,12 +279,35 @@ def clean_date_text(text: str) -> str:
 
 def day_number(moment: datetime) -> int:
     """Days since 1970-01-01 (UTC) - the unit of the date facet."""
-    return (moment.date() - date(1970, 1, 1)).days
+    return date_number(moment.date())
+
+
+def date_number(day: date) -> int:
+    """The day number of a calendar day."""
+    return (day - date(1970, 1, 1)).days
 
 
 def day_from_number(number: int) -> date:
     """The calendar day of a day number."""
     return date(1970, 1, 1) + timedelta(days=number)
+
+
+HISTOGRAM_SPANS = (("day", 62), ("week", 7 * 80), ("month", 366 * 12))  # the longest span (days) of each interval
+
+
+def interval_for(first: int, last: int) -> str:
+    """The histogram interval for matches from day number ``first`` to ``last``."""
+    return next((name for name, span in HISTOGRAM_SPANS if last - first <= span), "year")
+
+
+def bucket_counts(days: np.ndarray, weights: np.ndarray | None = None) -> tuple[str, np.ndarray, np.ndarray]:
+    """The interval, every bucket's first day number from the first day's to the last day's (empty
+    ones too) and the count in each, of dated day numbers (each counted ``weights`` times, or once)."""
+    first, last = int(days.min()), int(days.max())
+    interval = interval_for(first, last)
+    keys, index = np.unique(bucket_starts(first, last, interval), return_inverse=True)
+    counts = np.bincount(index[days - first], weights=weights, minlength=len(keys)).astype(np.int64)
+    return interval, keys, counts
 
 
 def bucket_starts(first: int, last: int, interval: str) -> np.ndarray:

@@ -6,11 +6,12 @@ protocol, whichever engine serves them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .dates import bucket_end, day_from_number
 from .facets import FACETS, NAMES
 
 SORTS = ("relevance", "newest", "oldest")
@@ -136,6 +137,15 @@ class DateFacet:
     interval: str  # day, week, month or year
     values: tuple[DateBucket, ...]
     undated: int
+
+    @classmethod
+    def of(cls, interval: str, starts: Iterable[int], counts: Iterable[int], undated: int) -> DateFacet:
+        """The histogram of buckets given by their first day numbers, in order, and their counts."""
+        buckets = []
+        for key, count in zip(starts, counts, strict=True):
+            start = day_from_number(int(key))
+            buckets.append(DateBucket(start.isoformat(), bucket_end(start, interval).isoformat(), int(count)))
+        return cls(interval, tuple(buckets), undated)
 
 
 @dataclass(frozen=True)

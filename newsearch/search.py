@@ -16,7 +16,6 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -28,7 +27,7 @@ from whoosh.searching import Searcher
 from . import querylang, research
 from .columns import NO_DAY, Aliases, Columns, Resolve, resolved
 from .config import query_seconds
-from .dates import bucket_end, bucket_starts, day_from_number, day_number
+from .dates import bucket_starts, date_number, day_from_number, interval_for
 from .entities import aliases_of
 from .executor import Evaluator, top
 from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
@@ -43,7 +42,6 @@ from .results import (
     MAX_PREFIX_TERMS,
     Article,
     Copy,
-    DateBucket,
     DateFacet,
     Facet,
     FacetExplanation,
@@ -160,8 +158,8 @@ class Snapshot:
     def _date_mask(self, request: SearchRequest) -> np.ndarray | None:
         if not request.date_from and not request.date_to:
             return None
-        low = day_number_of(request.date_from) if request.date_from else NO_DAY + 1
-        high = day_number_of(request.date_to) if request.date_to else np.iinfo(np.int32).max
+        low = date_number(request.date_from) if request.date_from else NO_DAY + 1
+        high = date_number(request.date_to) if request.date_to else np.iinfo(np.int32).max
         day = self.columns.day
         return (day >= low) & (day <= high)
 
@@ -488,13 +486,6 @@ def _replace_word(text: str, word: str, replacement: str) -> str:
     return re.sub(rf"(?i)\b{re.escape(word)}\b", replacement, text)
 
 
-def day_number_of(day: date) -> int:
-    return day_number(datetime(day.year, day.month, day.day, tzinfo=UTC))
-
-
-INTERVALS = (("day", 62), ("week", 7 * 80), ("month", 366 * 12))
-
-
 def date_histogram(cols: Columns, mask: np.ndarray, distinct: tuple[np.ndarray, int] | None = None) -> DateFacet:
     """Counts over time at an interval that follows the span of the matching articles; with
     ``distinct`` (a key per document and how many keys), each bar counts distinct keys."""
@@ -506,7 +497,7 @@ def date_histogram(cols: Columns, mask: np.ndarray, distinct: tuple[np.ndarray, 
     if not dated.size:
         return DateFacet("day", (), undated)
     first, last = int(dated.min()), int(dated.max())
-    interval = next((name for name, span in INTERVALS if last - first <= span), "year")
+    interval = interval_for(first, last)
     keys, index = np.unique(bucket_starts(first, last, interval), return_inverse=True)
     buckets = index[dated - first]
     if keyed is None or distinct is None:
@@ -514,11 +505,7 @@ def date_histogram(cols: Columns, mask: np.ndarray, distinct: tuple[np.ndarray, 
     else:
         pairs = np.unique(buckets.astype(np.int64) * distinct[1] + keyed[is_dated])
         counts = np.bincount(pairs // distinct[1], minlength=len(keys))
-    buckets = []
-    for key, count in zip(keys, counts, strict=True):
-        start = day_from_number(int(key))
-        buckets.append(DateBucket(start.isoformat(), bucket_end(start, interval).isoformat(), int(count)))
-    return DateFacet(interval, tuple(buckets), undated)
+    return DateFacet.of(interval, keys, counts, undated)
 
 
 # --- the engine: index generations, per-thread snapshots ---------------------------

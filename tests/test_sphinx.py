@@ -403,6 +403,8 @@ def test_searchd_answers_sphinxql(seeds_cluster: tuple[Cluster, SphinxEngine]) -
 
 @pytest.mark.parametrize("span", [0, 40, 300, 3000, 9000])
 def test_histogram_buckets_are_the_whoosh_engine_s(span: int) -> None:
+    """From counts per day (one pass) and from counts per interval key (the second pass), the
+    buckets are those the Whoosh engine computes from its day column."""
     import random
     from datetime import UTC, datetime, timedelta
     from types import SimpleNamespace
@@ -410,8 +412,9 @@ def test_histogram_buckets_are_the_whoosh_engine_s(span: int) -> None:
     import numpy as np
 
     from newsearch.columns import NO_DAY
+    from newsearch.dates import interval_for
     from newsearch.search import date_histogram
-    from newsearch.sphinx.histogram import histogram, interval_for
+    from newsearch.sphinx.histogram import of_days, of_interval_keys
     from newsearch.sphinx.rows import bucket_keys
 
     rng = random.Random(span)
@@ -420,9 +423,13 @@ def test_histogram_buckets_are_the_whoosh_engine_s(span: int) -> None:
     days = [bucket_keys(m)["day"] for m in moments]
     interval = interval_for(min(days), max(days))
     per_key: dict[int, int] = {}
+    per_day: dict[int, int] = {}
     for m in moments:
-        key = bucket_keys(m)[interval]
+        key, day = bucket_keys(m)[interval], bucket_keys(m)["day"]
         per_key[key] = per_key.get(key, 0) + 1
+        per_day[day] = per_day.get(day, 0) + 1
     columns = SimpleNamespace(day=np.array(days + [NO_DAY] * 3, dtype=np.int32))
     expected = date_histogram(columns, np.ones(len(days) + 3, bool))  # type: ignore[arg-type]
-    assert histogram(interval, min(days), max(days), per_key, 3) == expected
+    assert of_interval_keys(interval, min(days), max(days), per_key, 3) == expected
+    assert of_days(per_day, 3) == expected
+    assert sum(b.count for b in expected.values) == 201 and expected.interval == interval

@@ -17,13 +17,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pymysql
 
 from .. import querylang as ql
-from ..dates import day_from_number, day_number
+from ..dates import date_number, day_from_number, interval_for
 from ..facets import ENTITY_FACETS, FACETS, NAMES
 from ..results import (
     FACET_SEARCH_SIZE,
@@ -43,7 +42,7 @@ from ..results import (
 )
 from .client import BackendError, connect, int_list, literal
 from .config import FACET_ATTRS, SLOTS, TEXT_SETTINGS, distributed, stored_distributed, values
-from .histogram import histogram, interval_for, of_days
+from .histogram import of_days, of_interval_keys
 from .layout import parse_url
 from .rows import NO_DAY, doc_key, index_text, value_key
 from .translate import highlight_text, match_text
@@ -61,6 +60,7 @@ DOWN_SECONDS = 5.0  # after a shard was found with no copy, answer partial at on
 FIELD_WEIGHTS = "field_weights=(title=2, body=1)"  # the Whoosh schema's title boost
 MARK_OPEN, MARK_CLOSE, CHUNK = "\ue000", "\ue001", "\ue002"  # private-use: stripped from texts first
 _PRIVATE = str.maketrans("", "", MARK_OPEN + MARK_CLOSE + CHUNK)
+_PRIVATE_RE = re.compile(f"[{MARK_OPEN}{MARK_CLOSE}{CHUNK}]")
 _AGENT_RE = re.compile(r"agent ([^\s:]+:\d+)")
 SNIPPET_CHARS = 240
 
@@ -140,7 +140,8 @@ class SphinxSnapshot:
         """Run a batch; when searchd refuses it because every agent it chose was down (it has not noticed
         the dead mirrors yet), try again while it fails over, then say the cluster is not answering."""
         for delay in (0.0, *RETRY_DELAYS):
-            time.sleep(delay)
+            if delay:
+                time.sleep(delay)
             try:
                 return self._run(statements)
             except SearchError as exc:
@@ -197,8 +198,8 @@ class SphinxSnapshot:
         if text is not None:
             parts.append(f"MATCH({literal(text)})")
         if dates and (request.date_from or request.date_to):
-            low = _day(request.date_from) if request.date_from else NO_DAY + 1
-            high = _day(request.date_to) if request.date_to else 2**31 - 1
+            low = date_number(request.date_from) if request.date_from else NO_DAY + 1
+            high = date_number(request.date_to) if request.date_to else 2**31 - 1
             parts.append(f"day BETWEEN {low} AND {high}")
         for spec in FACETS:
             chosen = request.selected(spec.name)
@@ -278,7 +279,7 @@ class SphinxSnapshot:
         interval = interval_for(first, last)
         answer = self._batch([self._group_sql(_and(where, "dated = 1"), interval, MONTH_GROUPS)])
         per_key = {int(g): int(c) for g, c in answer.rows[0]}
-        return histogram(interval, first, last, per_key, undated), answer.failed
+        return of_interval_keys(interval, first, last, per_key, undated), answer.failed
 
     def _span(self, where: str) -> tuple[int, int]:
         """The first and last day numbers of the dated matches."""
@@ -324,7 +325,7 @@ class SphinxSnapshot:
 
     def _snippets(self, texts: list[str], query: str | None, whole: bool) -> list[Any]:
         """Highlighted titles (whole) or body fragments: CALL SNIPPETS marks, then we escape."""
-        clean = [t.translate(_PRIVATE) for t in texts]
+        clean = [t.translate(_PRIVATE) if _PRIVATE_RE.search(t) else t for t in texts]
         if not clean:
             return []
         if query is None:
@@ -439,12 +440,6 @@ def _ranker(request: SearchRequest, parsed: ql.ParsedQuery) -> str:
 
 def _and(where: str, condition: str) -> str:
     return where + (" AND " if where else " WHERE ") + condition
-
-
-def _day(day: date) -> int:
-    from datetime import UTC, datetime
-
-    return day_number(datetime(day.year, day.month, day.day, tzinfo=UTC))
 
 
 def _render(marked: str) -> str:
