@@ -250,13 +250,19 @@ def main() -> None:
 
 def sphinx_bench(index_dir: Path, cases: list[Case], whoosh_times: list[float], whoosh_totals: list[int]) -> None:
     """The same mix on the SphinxQL backend: ingest rate, p50/p95, totals that differ, memory of each searchd."""
-    from newsearch.sphinx.local import local_cluster, memory, stored_articles
+    from newsearch.sphinx.local import cpu_seconds, local_cluster, memory, stored_articles
 
     with tempfile.TemporaryDirectory() as tmp, local_cluster(Path(tmp), stored_articles(index_dir)) as (
             cluster, sphinx, ingest):
         print(f"sphinx ingest: {ingest.written:,} articles in {ingest.seconds:.1f}s = {ingest.per_second:,.0f}/s "
               f"(rows to 6 searchd + dictionary, from stored articles), per shard {ingest.per_shard}; {load()}")
+        cpu_before, client_before = cpu_seconds(cluster), time.process_time()
         times, totals = timed(f"sphinx, {len(cases)} queries", lambda c: ours(sphinx.snapshot(), c), cases)
+        cpu_after = cpu_seconds(cluster)
+        used = {name: cpu_after[name] - s for name, s in cpu_before.items()}
+        print(f"CPU per request: searchd {sum(used.values()) * 1000 / len(cases):.1f} ms "
+              f"(front {used['front'] * 1000 / len(cases):.1f} ms), this client (Python) "
+              f"{(time.process_time() - client_before) * 1000 / len(cases):.1f} ms")
         for kind in KINDS:
             these = [t for t, c in zip(times, cases, strict=True) if c.kind == kind]
             print(f"  {kind:<20} {summary(these)}")

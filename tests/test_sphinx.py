@@ -401,6 +401,15 @@ def test_searchd_answers_sphinxql(seeds_cluster: tuple[Cluster, SphinxEngine]) -
         conn.close()
 
 
+def test_each_searchd_s_memory_and_cpu_are_read_by_name(seeds_cluster: tuple[Cluster, SphinxEngine]) -> None:
+    from newsearch.sphinx.local import cpu_seconds, memory
+
+    names = {"front"} | {f"shard {s} copy {m}" for s in (1, 2, 3) for m in (1, 2)}
+    used, resident = cpu_seconds(seeds_cluster[0]), memory(seeds_cluster[0])
+    assert set(used) == set(resident) == names
+    assert all(v >= 0 for v in used.values()) and sum(used.values()) > 0 and min(resident.values()) > 1
+
+
 @pytest.mark.parametrize("span", [0, 40, 300, 3000, 9000])
 def test_histogram_buckets_are_the_whoosh_engine_s(span: int) -> None:
     """From counts per day (one pass) and from counts per interval key (the second pass), the

@@ -9,6 +9,7 @@ interrupted.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,12 +64,26 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def memory(cluster: Cluster) -> dict[str, float]:
-    """Resident MB of each searchd, named front or shard N copy M."""
+def cpu_seconds(cluster: Cluster) -> dict[str, float]:
+    """CPU seconds (user + system) each searchd has used so far, named as ``memory`` names them."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for name, pid in _named_pids(cluster).items():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        out[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14 and 15 of stat)
+    return out
+
+
+def _named_pids(cluster: Cluster) -> dict[str, int]:
     names = {cluster.layout.front: "front"}
     for s, nodes in enumerate(cluster.layout.shards, start=1):
         names.update({node: f"shard {s} copy {m}" for m, node in enumerate(nodes, start=1)})
-    return {names[node]: round(rss_mb(pid), 1) for node, pid in cluster.pids().items()}
+    return {names[node]: pid for node, pid in cluster.pids().items()}
+
+
+def memory(cluster: Cluster) -> dict[str, float]:
+    """Resident MB of each searchd, named front or shard N copy M."""
+    return {name: round(rss_mb(pid), 1) for name, pid in _named_pids(cluster).items()}
 
 
 def main() -> None:
