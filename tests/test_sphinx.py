@@ -18,7 +18,7 @@ import pymysql
 import pytest
 
 from newsearch import querylang as ql
-from newsearch.results import SearchRequest, SearchResults
+from newsearch.results import SearchError, SearchRequest, SearchResults
 from newsearch.search import SearchEngine
 from newsearch.sphinx import writer
 from newsearch.sphinx.client import connect_node
@@ -200,6 +200,27 @@ def test_facet_value_search_and_article(sx_mixed: SphinxSnapshot, whoosh_mixed: 
     assert ours == theirs
     article = sx_mixed.article("hostile-1")
     assert article.title.startswith("<script>") and article.source == "<script>alert('source')</script>"
+
+
+def test_every_page_of_a_facet_s_values_is_the_whoosh_engine_s(sx_mixed: SphinxSnapshot, whoosh_mixed: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsearch.sphinx import engine as sphinx_engine
+
+    monkeypatch.setattr(sphinx_engine, "FACET_GROUPS", 5)  # pages far past what a search's facets count
+    pages = 0
+    for request_, last in ((SearchRequest(), 6), (SearchRequest(q="said"), 200), (SearchRequest(q="oil"), 200)):
+        for page in range(1, last):
+            ours = sx_mixed.facet_values("organizations", request_, size=9, page=page)
+            theirs = whoosh_mixed.facet_values("organizations", request_, size=9, page=page)
+            assert [(v.value, v.count) for v in ours.values] == [(v.value, v.count) for v in theirs.values], page
+            assert ours == theirs
+            pages += 1
+            if not ours.truncated:
+                break
+    assert pages > 20
+    monkeypatch.setattr(sphinx_engine, "MAX_FACET_GROUPS", 50)
+    with pytest.raises(SearchError, match="first 50 values"):
+        sx_mixed.facet_values("organizations", SearchRequest(), size=9, page=6)
 
 
 # --- the query translation -----------------------------------------------------------------

@@ -48,6 +48,7 @@ from .rows import NO_DAY, doc_key, index_text, value_key
 from .translate import highlight_text, match_text
 
 FACET_GROUPS = 500  # groups each shard returns per facet: counts are exact below this many values per shard
+MAX_FACET_GROUPS = 100_000  # values each shard keeps when listing a facet's values: exact below this many
 DAY_GROUPS = 5000  # days a histogram counts in the request's one pass (13 years); more take a second pass
 MONTH_GROUPS = 2400  # buckets in a histogram: at most 144 months, or 200 years
 NO_RANKER = "ranker=none"
@@ -218,12 +219,14 @@ class SphinxSnapshot:
         return (f"SELECT id, WEIGHT() AS w FROM {self.index}{where} {self._order(sort)} "
                 f"LIMIT {offset}, {limit} OPTION max_matches={offset + limit}, {ranker}")
 
-    def _group_sql(self, where: str, attr: str, limit: int) -> str:
-        """Counts per value of an attribute, the largest first (ties by key); every shard groups up to
-        ``max(limit, FACET_GROUPS)`` values, so counts and SHOW META's total_found (the number of values)
-        are exact below that."""
+    def _group_sql(self, where: str, attr: str, limit: int, kept: int = FACET_GROUPS) -> str:
+        """Counts per value of an attribute, the largest first (ties by key).  Every shard keeps up to
+        ``max(limit, kept)`` values while it counts: with more values than that in the selection, searchd
+        drops the rarest as it goes, so the top values' counts stay right in practice (checked against
+        the Whoosh engine) but the rarest values' counts and SHOW META's total_found (the number of
+        values) are approximate."""
         return (f"SELECT groupby() AS g, COUNT(*) AS c FROM {self.index}{where} GROUP BY {attr} "
-                f"ORDER BY c DESC, g ASC LIMIT 0, {limit} OPTION max_matches={max(limit, FACET_GROUPS)}, {NO_RANKER}")
+                f"ORDER BY c DESC, g ASC LIMIT 0, {limit} OPTION max_matches={max(limit, kept)}, {NO_RANKER}")
 
     # the protocol
 
@@ -404,14 +407,32 @@ class SphinxSnapshot:
                 return Facet(name, (), False, 0)
             attr = FACET_ATTRS[name]
             where += (" AND " if where else " WHERE ") + f"{attr} IN ({int_list(allowed)})"
-        groups = self._batch([self._group_sql(where, FACET_ATTRS[name], FACET_GROUPS)]).rows[0]
-        counts = {int(g): int(c) for g, c in groups if int(c) > 0 and (allowed is None or int(g) in allowed)}
+        first = (page - 1) * size
+        if first + size > MAX_FACET_GROUPS:
+            raise SearchError(f"facet pages reach the first {MAX_FACET_GROUPS:,} values of a facet")
+        counts, total = self._value_counts(name, where, allowed, first + size)
         names = self.engine.value_names(self.slot, list(counts))
         ranked = sorted(names, key=lambda k: (-counts[k], names[k]))
         chosen = request.selected(name)
-        first = (page - 1) * size
         values = tuple(FacetValue(names[k], counts[k], names[k] in chosen) for k in ranked[first:first + size])
-        return Facet(name, values, len(ranked) > first + size, len(ranked))
+        return Facet(name, values, total > first + size, total)
+
+    def _value_counts(self, name: str, where: str, allowed: set[int] | None, wanted: int
+                      ) -> tuple[dict[int, int], int]:
+        """The counts of a facet's ``wanted`` most frequent values (with every value tied with the last
+        of them, so that ties can be ordered by name), and how many values it has."""
+        limit = wanted + FACET_GROUPS
+        while True:
+            answer = self._batch([self._group_sql(where, FACET_ATTRS[name], limit, MAX_FACET_GROUPS)])
+            groups = answer.rows[0]
+            counts = {int(g): int(c) for g, c in groups if int(c) > 0 and (allowed is None or int(g) in allowed)}
+            if len(groups) < limit:  # every value
+                return counts, len(counts)
+            ordered = sorted(counts.values(), reverse=True)
+            if (len(ordered) >= wanted and int(groups[-1][1]) < ordered[wanted - 1]) or limit >= MAX_FACET_GROUPS:
+                found = int(answer.metas[0].get("total_found", 0))  # every value, of every document
+                return counts, max(min(found, len(allowed)) if allowed is not None else found, len(counts))
+            limit = min(limit * 2, MAX_FACET_GROUPS)
 
     def stats(self) -> Stats:
         """Article count, date span, sources and build information."""
