@@ -300,14 +300,13 @@ def interval_for(first: int, last: int) -> str:
     return next((name for name, span in HISTOGRAM_SPANS if last - first <= span), "year")
 
 
-def bucket_counts(days: np.ndarray, weights: np.ndarray | None = None) -> tuple[str, np.ndarray, np.ndarray]:
-    """The interval, every bucket's first day number from the first day's to the last day's (empty
-    ones too) and the count in each, of dated day numbers (each counted ``weights`` times, or once)."""
+def buckets_of(days: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
+    """For dated day numbers: the histogram's interval, the first day number of every bucket from
+    the first day's to the last day's (empty ones too), and the bucket of each day."""
     first, last = int(days.min()), int(days.max())
     interval = interval_for(first, last)
-    keys, index = np.unique(bucket_starts(first, last, interval), return_inverse=True)
-    counts = np.bincount(index[days - first], weights=weights, minlength=len(keys)).astype(np.int64)
-    return interval, keys, counts
+    starts, index = np.unique(bucket_starts(first, last, interval), return_inverse=True)
+    return interval, starts, index[days - first]
 
 
 def bucket_starts(first: int, last: int, interval: str) -> np.ndarray:

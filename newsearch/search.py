@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 from . import querylang, research
 from .columns import NO_DAY, Aliases, Columns, Resolve, resolved
 from .config import query_seconds
-from .dates import bucket_starts, date_number, day_from_number, interval_for
+from .dates import buckets_of, date_number, day_from_number
 from .entities import aliases_of
 from .executor import Evaluator, top
 from .facets import BY_NAME, ENTITY_FACETS, FACETS, NAMES
@@ -496,10 +496,7 @@ def date_histogram(cols: Columns, mask: np.ndarray, distinct: tuple[np.ndarray, 
     undated = int(days.size - dated.size) if keyed is None else int(np.unique(keyed[~is_dated]).size)
     if not dated.size:
         return DateFacet("day", (), undated)
-    first, last = int(dated.min()), int(dated.max())
-    interval = interval_for(first, last)
-    keys, index = np.unique(bucket_starts(first, last, interval), return_inverse=True)
-    buckets = index[dated - first]
+    interval, keys, buckets = buckets_of(dated)
     if keyed is None or distinct is None:
         counts = np.bincount(buckets, minlength=len(keys))
     else:

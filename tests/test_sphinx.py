@@ -163,18 +163,24 @@ def test_date_orders_are_the_whoosh_engine_s_total_order(sx_mixed: SphinxSnapsho
     assert [h.id for h in sx_mixed.search(request_).hits] == [h.id for h in whoosh_mixed.search(request_).hits]
 
 
-@pytest.mark.parametrize("q", ["said", ""])
 def test_a_histogram_of_more_days_than_one_pass_counts_takes_a_second_pass(
-        sx_mixed: SphinxSnapshot, monkeypatch: pytest.MonkeyPatch, q: str) -> None:
+        tmp_path: Path, seeds_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from newsearch.sphinx import engine as sphinx_engine
 
-    one_pass = sx_mixed.search(SearchRequest(q=q)).date
-    spans: list[str] = []
-    span = SphinxSnapshot._span
-    monkeypatch.setattr(sphinx_engine, "DAY_GROUPS", 3)
-    monkeypatch.setattr(SphinxSnapshot, "_span", lambda self, where: spans.append(where) or span(self, where))
-    assert sx_mixed.search(SearchRequest(q=q)).date == one_pass
-    assert len(spans) == 1 and sum(b.count for b in one_pass.values) > 100
+    seeds = stored_articles(seeds_index)
+    days = {"old-1": "2019-05-01", "old-2": "2019-05-01", "old-3": "2021-11-30", "old-4": "2021-11-30"}
+    extra = [dict(seeds[0], id=i, published=f"{d}T09:00:00Z") for i, d in days.items()]
+    extra.append(dict(seeds[0], id="undated-1", published=None))  # rarer than every day: outside the top 3
+    with running_cluster(tmp_path / "c", seeds + extra) as (_, engine):
+        one_pass = engine.snapshot().search(SearchRequest()).date
+        spans: list[str] = []
+        run = SphinxSnapshot._batch
+        monkeypatch.setattr(sphinx_engine, "DAY_GROUPS", 3)
+        monkeypatch.setattr(SphinxSnapshot, "_batch", lambda self, sql: spans.extend(s for s in sql if "MIN(day)" in s)
+                            or run(self, sql))
+        assert engine.snapshot().search(SearchRequest()).date == one_pass
+    assert len(spans) == 1  # the second pass ran, and found the undated article among more days than it keeps
+    assert (one_pass.interval, one_pass.undated, sum(b.count for b in one_pass.values)) == ("month", 1, 6)
 
 
 def test_pages_are_slices_of_one_order_and_the_export_is_that_order(sx_mixed: SphinxSnapshot) -> None:
@@ -322,10 +328,17 @@ def _corpus_counts(engine: SphinxEngine) -> tuple[int, int, int]:
             sum(b.count for b in results.date.values) + results.date.undated)
 
 
-def test_whole_corpus_counts_are_kept_until_the_slot_changes(tmp_path: Path, seeds_index: Path) -> None:
+def test_whole_corpus_counts_are_kept_until_the_slot_changes(tmp_path: Path, seeds_index: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     seeds = stored_articles(seeds_index)
     with running_cluster(tmp_path / "c", seeds[:1]) as (cluster, engine):
-        assert _corpus_counts(engine) == _corpus_counts(engine) == (1, 1, 1)
+        batches: list[Any] = []
+        run = SphinxSnapshot._batch
+        monkeypatch.setattr(SphinxSnapshot, "_batch", lambda self, sql: batches.append(sql) or run(self, sql))
+        assert _corpus_counts(engine) == (1, 1, 1)
+        first, batches[:] = len(batches), []
+        assert _corpus_counts(engine) == (1, 1, 1)
+        assert len(batches) == first - 1  # the counting batch was kept; the page and stored articles were not
         writer.upsert([dict(seeds[0], id="new-1")], cluster.layout)
         assert engine.snapshot().info["changes"] == 1
         assert _corpus_counts(engine) == (2, 2, 2)

@@ -1,10 +1,12 @@
 """The Sphinx engine: the ``Engine``/``Snapshot`` protocols over SphinxQL on the front's distributed index.
 
-One request is one batch of statements (the page of hits, each facet without its own filter,
-the per-day counts, each followed by SHOW META), then one CALL SNIPPETS for the page.  When an
-agent does not answer, the batch is retried for a moment (searchd marks a dead mirror within
-its ping interval and then asks the other); when a shard still has no copy answering, the
-results say so (``partial`` and a warning) instead of undercounting in silence.
+A search sends the page of hits as one SELECT and its counts (each facet without its own
+selection, the selected values' counts, the articles per day) as batches of statements that
+share a WHERE clause, on the engine's threads (``Plan``), then highlights the page with CALL
+SNIPPETS; every SELECT is followed by SHOW META.  When an agent does not answer, the batch is
+retried for a moment (searchd marks a dead mirror within its ping interval and then asks the
+other); when a shard still has no copy answering, the results say so (``partial`` and a
+warning) instead of undercounting in silence.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from ..results import (
     Stats,
 )
 from .client import BackendError, connect, int_list, literal
-from .config import FACET_ATTRS, SLOTS, TEXT_SETTINGS, distributed, stored_distributed, values
+from .config import FACET_ATTRS, GRAM_FIELDS, SLOTS, TEXT_SETTINGS, distributed, stored_distributed, values
 from .histogram import of_days, of_interval_keys
 from .layout import parse_url
 from .rows import NO_DAY, doc_key, index_text, value_key
@@ -58,7 +60,8 @@ EXPORT_CHUNK = 1000
 MULTI_QUERY_MAX = 16  # statements per batch: searchd takes at most 32 queries in one multi-query
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # while searchd notices a dead mirror (ha_ping_interval)
 DOWN_SECONDS = 5.0  # after a shard was found with no copy, answer partial at once for this long
-FIELD_WEIGHTS = "field_weights=(title=2, body=1)"  # the Whoosh schema's title boost
+# the Whoosh schema's title boost, on the title's and the body's words and on their grams
+FIELD_WEIGHTS = (f"field_weights=(title=2, body=1, {GRAM_FIELDS['title']}=2, {GRAM_FIELDS['body']}=1)")
 MARK_OPEN, MARK_CLOSE, CHUNK = "\ue000", "\ue001", "\ue002"  # private-use: stripped from texts first
 _PRIVATE = str.maketrans("", "", MARK_OPEN + MARK_CLOSE + CHUNK)
 _PRIVATE_RE = re.compile(f"[{MARK_OPEN}{MARK_CLOSE}{CHUNK}]")
@@ -66,16 +69,16 @@ _AGENT_RE = re.compile(r"agent ([^\s:]+:\d+)")
 SNIPPET_CHARS = 240
 
 
+Rows = list[tuple[Any, ...]]
+
+
 @dataclass(frozen=True)
 class Answer:
     """The rows of each statement of a batch, and the agents that failed."""
 
-    rows: list[list[tuple[Any, ...]]]
+    rows: list[Rows]
     metas: list[dict[str, str]]
     failed: tuple[str, ...]
-
-
-Rows = list[tuple[Any, ...]]
 
 
 class Plan:
@@ -100,6 +103,11 @@ class Plan:
         """Send every batch (``count(where, statements)``), each from a thread of the pool."""
         self.futures = [pool.submit(count, where, [sql for _, sql in statements])
                         for where, statements in self.batches.items()]
+
+    def cancel(self) -> None:
+        """Drop the batches not sent yet (the request failed)."""
+        for future in self.futures:
+            future.cancel()
 
     def results(self) -> tuple[dict[str, tuple[Rows, dict[str, str]]], tuple[str, ...]]:
         """The rows and SHOW META of every statement by name, and the agents that failed."""
@@ -153,7 +161,7 @@ class SphinxSnapshot:
 
     def _run(self, statements: Sequence[str]) -> Answer:
         sql = ";".join(f"{s};SHOW META" for s in statements)
-        rows: list[list[tuple[Any, ...]]] = []
+        rows: list[Rows] = []
         metas: list[dict[str, str]] = []
         try:
             with self.engine.connection().cursor() as cur:
@@ -177,7 +185,7 @@ class SphinxSnapshot:
         the facet of a lone selection) are kept until the live slot is rebuilt or changed."""
         if where:
             return self._batch(statements)
-        key = (self.slot, str(self.info.get("built_at")), int(self.info.get("changes", 0)), tuple(statements))
+        key = (self.slot, str(self.info.get("build_id")), int(self.info.get("changes", 0)), tuple(statements))
         return self.engine.corpus_counts(key, lambda: self._batch(statements))
 
     def _missing(self, failed: Sequence[str]) -> tuple[str, ...]:
@@ -237,15 +245,19 @@ class SphinxSnapshot:
         ranker = _ranker(request, parsed)
         where = self._where(parsed, request)
         start = (request.page - 1) * request.per_page
-        plan = self._counting(parsed, request, where)
-        plan.start(self._count, self.engine.pool)
-        page = self._batch([self._page_sql(where, request.sort, start, request.per_page, ranker)])
-        hits = self._hits(page.rows[0], parsed, with_score=request.sort == "relevance")
+        undated_where = self._where(parsed, request, dates=False)
+        plan = self._counting(parsed, request, where, undated_where)
+        plan.start(self._count, self.engine.pool())
+        try:
+            page = self._batch([self._page_sql(where, request.sort, start, request.per_page, ranker)])
+            hits = self._hits(page.rows[0], parsed, with_score=request.sort == "relevance")
+            results, counting_failed = plan.results()
+        finally:
+            plan.cancel()
         total = int(page.metas[0].get("total_found", 0))
-        results, counting_failed = plan.results()
         facets = {name: self._facet(name, *results[name], results.get("chosen " + name, ([], {}))[0],
                                     request.selected(name)) for name in NAMES}
-        date_facet, late = self._dates(*results["days"], self._where(parsed, request, dates=False))
+        date_facet, late = self._dates(*results["days"], undated_where)
         warnings = [str(p) for p in parsed.problems]
         failed = tuple(sorted({*page.failed, *counting_failed, *late}))
         missing = self._missing(failed) if failed else ()
@@ -257,7 +269,7 @@ class SphinxSnapshot:
                              totals={"articles": total, "copies": total, "stories": total}, results=total,
                              partial=bool(missing), missing=missing)
 
-    def _counting(self, parsed: ql.ParsedQuery, request: SearchRequest, where: str) -> Plan:
+    def _counting(self, parsed: ql.ParsedQuery, request: SearchRequest, where: str, undated_where: str) -> Plan:
         """Each facet counted without its own selection (and the selected values' counts under every
         filter), and the counts per day without the date range."""
         plan = Plan()
@@ -266,28 +278,24 @@ class SphinxSnapshot:
             plan.add(name, without, self._group_sql(without, FACET_ATTRS[name], FACET_SIZE))
             if request.selected(name):
                 plan.add("chosen " + name, where, self._group_sql(where, FACET_ATTRS[name], FACET_GROUPS))
-        undated_where = self._where(parsed, request, dates=False)
         plan.add("days", undated_where, self._group_sql(undated_where, "day", DAY_GROUPS))
         return plan
 
-    def _dates(self, rows: list[tuple[Any, ...]], meta: Mapping[str, str], where: str
-               ) -> tuple[DateFacet, tuple[str, ...]]:
+    def _dates(self, rows: Rows, meta: Mapping[str, str], where: str) -> tuple[DateFacet, tuple[str, ...]]:
         """The histogram from the counts per day; when the matches fall on more days than one pass
-        groups, a second pass groups by the interval that the span of days calls for."""
-        per_day = {int(g): int(c) for g, c in rows}
-        undated = per_day.pop(NO_DAY, 0)
-        if len(rows) < DAY_GROUPS and int(meta.get("total_found", 0)) < DAY_GROUPS:
-            return of_days(per_day, undated), ()
-        first, last = self._span(where)
+        counts, a second pass: the span and the undated articles, then the counts per bucket of the
+        interval that the span calls for."""
+        if len(rows) < DAY_GROUPS:  # every day
+            per_day = {int(g): int(c) for g, c in rows}
+            return of_days(per_day, per_day.pop(NO_DAY, 0)), ()
+        span = self._batch([f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index}{_and(where, 'dated = 1')}",
+                            f"SELECT id FROM {self.index}{_and(where, 'dated = 0')} LIMIT 1 OPTION {NO_RANKER}"])
+        first, last = int(span.rows[0][0][0]), int(span.rows[0][0][1])
+        undated = int(span.metas[1].get("total_found", 0))
         interval = interval_for(first, last)
         answer = self._batch([self._group_sql(_and(where, "dated = 1"), interval, MONTH_GROUPS)])
         per_key = {int(g): int(c) for g, c in answer.rows[0]}
-        return of_interval_keys(interval, first, last, per_key, undated), answer.failed
-
-    def _span(self, where: str) -> tuple[int, int]:
-        """The first and last day numbers of the dated matches."""
-        rows = self._batch([f"SELECT MIN(day) AS a, MAX(day) AS b FROM {self.index}{_and(where, 'dated = 1')}"]).rows
-        return int(rows[0][0][0]), int(rows[0][0][1])
+        return of_interval_keys(interval, first, last, per_key, undated), (*span.failed, *answer.failed)
 
     def _facet(self, name: str, top: list[tuple[Any, ...]], meta: Mapping[str, str],
                chosen_groups: list[tuple[Any, ...]], selected: Sequence[str]) -> Facet:
@@ -398,6 +406,9 @@ class SphinxSnapshot:
             raise NotFound(f"no facet {name!r}; facets are {', '.join(NAMES)}")
         if not 1 <= size <= MAX_FACET_PAGE or page < 1:
             raise SearchError(f"facet pages hold 1 to {MAX_FACET_PAGE} values and start at page 1")
+        first = (page - 1) * size
+        if first + size > MAX_FACET_GROUPS:
+            raise SearchError(f"facet pages reach the first {MAX_FACET_GROUPS:,} values of a facet")
         request.validate()
         parsed = ql.parse(request.q, strict)
         where = self._where(parsed, request, without=name)
@@ -405,11 +416,7 @@ class SphinxSnapshot:
         if allowed is not None:
             if not allowed:
                 return Facet(name, (), False, 0)
-            attr = FACET_ATTRS[name]
-            where += (" AND " if where else " WHERE ") + f"{attr} IN ({int_list(allowed)})"
-        first = (page - 1) * size
-        if first + size > MAX_FACET_GROUPS:
-            raise SearchError(f"facet pages reach the first {MAX_FACET_GROUPS:,} values of a facet")
+            where = _and(where, f"{FACET_ATTRS[name]} IN ({int_list(allowed)})")
         counts, total = self._value_counts(name, where, allowed, first + size)
         names = self.engine.value_names(self.slot, list(counts))
         ranked = sorted(names, key=lambda k: (-counts[k], names[k]))
@@ -420,19 +427,28 @@ class SphinxSnapshot:
     def _value_counts(self, name: str, where: str, allowed: set[int] | None, wanted: int
                       ) -> tuple[dict[int, int], int]:
         """The counts of a facet's ``wanted`` most frequent values (with every value tied with the last
-        of them, so that ties can be ordered by name), and how many values it has."""
+        of them, so that ties can be ordered by name), and how many values it has.
+
+        Each shard counts in a table of ``kept`` values: a selection with fewer values than that
+        (SHOW META's total_found below it) is counted exactly, else the table grows to
+        MAX_FACET_GROUPS; the LIMIT grows until the last value fetched is below the page's last."""
         limit = wanted + FACET_GROUPS
+        kept = max(limit, 8 * FACET_GROUPS)
         while True:
-            answer = self._batch([self._group_sql(where, FACET_ATTRS[name], limit, MAX_FACET_GROUPS)])
-            groups = answer.rows[0]
+            answer = self._batch([self._group_sql(where, FACET_ATTRS[name], limit, kept)])
+            groups, found = answer.rows[0], int(answer.metas[0].get("total_found", 0))
+            if found >= kept and kept < MAX_FACET_GROUPS:
+                kept = MAX_FACET_GROUPS
+                continue
             counts = {int(g): int(c) for g, c in groups if int(c) > 0 and (allowed is None or int(g) in allowed)}
             if len(groups) < limit:  # every value
                 return counts, len(counts)
             ordered = sorted(counts.values(), reverse=True)
             if (len(ordered) >= wanted and int(groups[-1][1]) < ordered[wanted - 1]) or limit >= MAX_FACET_GROUPS:
-                found = int(answer.metas[0].get("total_found", 0))  # every value, of every document
+                # total_found counts every value of the matching documents, not only the prefix's
                 return counts, max(min(found, len(allowed)) if allowed is not None else found, len(counts))
             limit = min(limit * 2, MAX_FACET_GROUPS)
+            kept = max(kept, limit)
 
     def stats(self) -> Stats:
         """Article count, date span, sources and build information."""
@@ -509,7 +525,13 @@ class SphinxEngine:
         self._down_until = 0.0
         self._conns: list[Any] = []
         self._corpus_counts: dict[tuple[Any, ...], Answer] = {}  # oldest first
-        self.pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="newsearch-sphinx")
+        self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="newsearch-sphinx")
+
+    def pool(self) -> ThreadPoolExecutor:
+        """The threads that send a request's counting batches."""
+        if self._pool is None:
+            raise IndexUnavailable("this search engine was closed")
+        return self._pool
 
     def connection(self) -> Any:
         """This thread's connection to the front (opened on first use)."""
@@ -630,8 +652,10 @@ class SphinxEngine:
         return out
 
     def close(self) -> None:
-        """Stop the threads and close every connection this engine opened."""
-        self.pool.shutdown(wait=True)
+        """Stop the threads and close every connection this engine opened (the engine is then done)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         with self._lock:
             conns, self._conns = self._conns, []
         for conn in conns:

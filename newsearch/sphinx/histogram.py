@@ -12,7 +12,7 @@ from datetime import date
 
 import numpy as np
 
-from ..dates import bucket_counts, bucket_starts, date_number
+from ..dates import bucket_starts, buckets_of, date_number
 from ..results import DateFacet
 
 
@@ -20,8 +20,9 @@ def of_days(per_day: Mapping[int, int], undated: int) -> DateFacet:
     """The histogram of counts per day number (undated articles apart)."""
     if not per_day:
         return DateFacet("day", (), undated)
-    days = np.fromiter(per_day, np.int64, len(per_day))
-    interval, starts, counts = bucket_counts(days, np.fromiter(per_day.values(), np.float64, len(per_day)))
+    interval, starts, buckets = buckets_of(np.fromiter(per_day, np.int64, len(per_day)))
+    weights = np.fromiter(per_day.values(), np.float64, len(per_day))
+    counts = np.bincount(buckets, weights=weights, minlength=len(starts))
     return DateFacet.of(interval, starts, counts, undated)
 
 

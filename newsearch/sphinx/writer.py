@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -162,7 +164,7 @@ def rebuild(docs: Iterable[Document | Mapping[str, Any]], layout: Layout, info: 
         for table in (articles(slot), stored(slot)):
             sender.everywhere({"front": f"FLUSH RTINDEX {values(slot)}", "shard": f"FLUSH RTINDEX {table}"})
         stats.seconds = time.perf_counter() - started
-        build = {"built_at": _now(), "changes": 0, "kind": "rebuild", "backend": "sphinx",
+        build = {"built_at": _now(), "build_id": uuid.uuid4().hex, "changes": 0, "kind": "rebuild", "backend": "sphinx",
                  "articles": stats.written, "per_shard": stats.per_shard,
                  "layout": json.loads(layout.to_json()), **(info or {})}
         _set_live(sender, slot, build)
@@ -183,8 +185,27 @@ def _set_live(sender: _Sender, slot: str, info: Mapping[str, Any]) -> None:
 
 def _count_change(sender: _Sender, slot: str) -> None:
     """Count a change of the live slot in its information (readers key their caches on it)."""
-    _, info = live_slot(sender.layout)
+    live, info = live_slot(sender.layout)
+    if live != slot:
+        raise WriteError(f"a rebuild made slot {live} live while slot {slot} was being changed: run the update again")
     _set_live(sender, slot, {**info, "changes": int(info.get("changes", 0)) + 1, "changed_at": _now()})
+
+
+@contextmanager
+def _changing(layout: Layout, slot: str) -> Iterator[_Sender]:
+    """A sender for changes to the live slot, counted once the changes are written (or tried: a change
+    that failed half way is counted too, so that no reader keeps counts of the slot as it was)."""
+    sender = _Sender(layout)
+    try:
+        try:
+            yield sender
+        except BaseException:
+            with suppress(BackendError, pymysql.err.MySQLError):
+                _count_change(sender, slot)
+            raise
+        _count_change(sender, slot)
+    finally:
+        sender.close()
 
 
 def upsert(docs: Iterable[Document | Mapping[str, Any]], layout: Layout) -> WriteStats:
@@ -194,12 +215,8 @@ def upsert(docs: Iterable[Document | Mapping[str, Any]], layout: Layout) -> Writ
     if slot is None:
         raise WriteError("the Sphinx cluster has no live index yet: run a full rebuild first")
     stats = WriteStats(slot=slot)
-    sender = _Sender(layout)
-    try:
+    with _changing(layout, slot) as sender:
         _write(sender, slot, docs, stats, set())
-        _count_change(sender, slot)
-    finally:
-        sender.close()
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -212,8 +229,7 @@ def delete(article_ids: Iterable[str], layout: Layout) -> WriteStats:
     stats = WriteStats(slot=slot)
     keys = [doc_key(i) for i in dict.fromkeys(article_ids)]
     shards = layout.shards
-    sender = _Sender(layout)
-    try:
+    with _changing(layout, slot) as sender:
         jobs: dict[Node, list[str]] = {}
         for number, mirrors in enumerate(shards):
             mine = [k for k in keys if k % len(shards) == number]
@@ -221,8 +237,5 @@ def delete(article_ids: Iterable[str], layout: Layout) -> WriteStats:
                 jobs[node] = [f"DELETE FROM {t} WHERE id IN ({int_list(mine)})"
                               for t in (articles(slot), stored(slot))] if mine else []
         sender.run(jobs)
-        _count_change(sender, slot)
-    finally:
-        sender.close()
     stats.deleted = len(keys)
     return stats
