@@ -34,13 +34,15 @@ control_socket_disable = True
 
 
 def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
-    """Refuse to start without a readable index, saying which command builds it."""
-    from newsearch.indexer import IndexMissing, open_current
+    """Refuse to start without an index to serve (the embedded one, or the cluster's that
+    NEWSEARCH_BACKEND names), saying which command builds it."""
+    from newsearch.engine import check_engine
+    from newsearch.results import IndexUnavailable
+    from newsearch.store import IndexMissing
 
-    root = default_index_dir()
     try:
-        open_current(root).close()
-    except IndexMissing as exc:
+        check_engine(default_index_dir())
+    except (IndexMissing, IndexUnavailable) as exc:
         raise SystemExit(f"newsearch: {exc}") from None
 
 

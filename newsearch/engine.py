@@ -88,3 +88,22 @@ def open_engine(root: object, warm: bool = True) -> Engine:
     from .search import SearchEngine
 
     return SearchEngine(Path(str(root)), warm=warm)
+
+
+def check_engine(root: object) -> None:
+    """Raise an error that says which command to run when the configured engine has no index to
+    serve: ``store.IndexMissing`` for the embedded index, ``IndexUnavailable`` for a cluster."""
+    from pathlib import Path
+
+    from .config import backend
+
+    if backend().startswith("sphinx://"):
+        engine = open_engine(root, warm=False)
+        try:
+            engine.snapshot()
+        finally:
+            engine.close()
+        return
+    from .store import open_current
+
+    open_current(Path(str(root))).close()

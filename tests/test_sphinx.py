@@ -419,6 +419,24 @@ def test_front_down_is_index_unavailable(tmp_path: Path, seeds_index: Path) -> N
             engine.snapshot().search(SearchRequest())
 
 
+def test_the_server_starts_on_a_cluster_without_an_embedded_index(
+        seeds_cluster: tuple[Cluster, SphinxEngine], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """gunicorn's start-up check asks the configured engine: with NEWSEARCH_BACKEND=sphinx://... no
+    Whoosh index is needed, and a cluster that does not answer stops the start with a clear message."""
+    from newsearch.engine import check_engine
+    from newsearch.results import IndexUnavailable
+    from newsearch.sphinx.local import url_of
+    from newsearch.store import IndexMissing
+
+    with pytest.raises(IndexMissing, match="rebuild-index"):
+        check_engine(tmp_path / "no-index")
+    monkeypatch.setenv("NEWSEARCH_BACKEND", url_of(seeds_cluster[0].layout))
+    check_engine(tmp_path / "no-index")
+    monkeypatch.setenv("NEWSEARCH_BACKEND", "sphinx://127.0.0.1:9")  # nothing listens on the discard port
+    with pytest.raises(IndexUnavailable, match="not answering"):
+        check_engine(tmp_path / "no-index")
+
+
 def test_layout_round_trip(tmp_path: Path) -> None:
     layout = Layout.on_loopback(shards=3, mirrors=2)
     layout.save(tmp_path / "layout.json")
