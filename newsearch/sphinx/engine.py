@@ -63,7 +63,6 @@ DOWN_SECONDS = 5.0  # after a shard was found with no copy, answer partial at on
 # the Whoosh schema's title boost, on the title's and the body's words and on their grams
 FIELD_WEIGHTS = (f"field_weights=(title=2, body=1, {GRAM_FIELDS['title']}=2, {GRAM_FIELDS['body']}=1)")
 MARK_OPEN, MARK_CLOSE, CHUNK = "\ue000", "\ue001", "\ue002"  # private-use: stripped from texts first
-_PRIVATE = str.maketrans("", "", MARK_OPEN + MARK_CLOSE + CHUNK)
 _PRIVATE_RE = re.compile(f"[{MARK_OPEN}{MARK_CLOSE}{CHUNK}]")
 _AGENT_RE = re.compile(r"agent ([^\s:]+:\d+)")
 SNIPPET_CHARS = 240
@@ -252,8 +251,9 @@ class SphinxSnapshot:
             page = self._batch([self._page_sql(where, request.sort, start, request.per_page, ranker)])
             hits = self._hits(page.rows[0], parsed, with_score=request.sort == "relevance")
             results, counting_failed = plan.results()
-        finally:
+        except BaseException:
             plan.cancel()
+            raise
         total = int(page.metas[0].get("total_found", 0))
         facets = {name: self._facet(name, *results[name], results.get("chosen " + name, ([], {}))[0],
                                     request.selected(name)) for name in NAMES}
@@ -297,8 +297,8 @@ class SphinxSnapshot:
         per_key = {int(g): int(c) for g, c in answer.rows[0]}
         return of_interval_keys(interval, first, last, per_key, undated), (*span.failed, *answer.failed)
 
-    def _facet(self, name: str, top: list[tuple[Any, ...]], meta: Mapping[str, str],
-               chosen_groups: list[tuple[Any, ...]], selected: Sequence[str]) -> Facet:
+    def _facet(self, name: str, top: Rows, meta: Mapping[str, str], chosen_groups: Rows,
+               selected: Sequence[str]) -> Facet:
         """The top values (ties at the cut resolved by key), shown by count then name, then the selected
         values not among them."""
         total = int(meta.get("total_found", 0))
@@ -324,7 +324,7 @@ class SphinxSnapshot:
                                    + " did not answer")
         return {k: found[k] for k in keys if k in found}
 
-    def _hits(self, rows: list[tuple[Any, ...]], parsed: ql.ParsedQuery, with_score: bool) -> list[Hit]:
+    def _hits(self, rows: Rows, parsed: ql.ParsedQuery, with_score: bool) -> list[Hit]:
         found = self._stored([int(r[0]) for r in rows])
         rows = [r for r in rows if int(r[0]) in found]
         metas = [found[int(r[0])] for r in rows]
@@ -336,7 +336,7 @@ class SphinxSnapshot:
 
     def _snippets(self, texts: list[str], query: str | None, whole: bool) -> list[Any]:
         """Highlighted titles (whole) or body fragments: CALL SNIPPETS marks, then we escape."""
-        clean = [t.translate(_PRIVATE) if _PRIVATE_RE.search(t) else t for t in texts]
+        clean = [_PRIVATE_RE.sub("", t) for t in texts]
         if not clean:
             return []
         if query is None:
